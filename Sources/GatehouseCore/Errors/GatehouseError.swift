@@ -1,0 +1,45 @@
+/// Every failure a route can end in, with its HTTP meaning. The mapping to a status and page lives in
+/// `ErrorResponse` and nowhere else. `detail` goes to the log only; `publicMessage` is what a person sees.
+public struct GatehouseError: Error, Sendable, CustomStringConvertible {
+    public enum Kind: Sendable, Equatable {
+        /// No valid session: 401.
+        case unauthenticated
+        /// Logged in but not allowed: 403.
+        case forbidden
+        /// A broken or forged callback, state or parameter: 400.
+        case badRequest
+        /// Unknown route: 404.
+        case notFound
+        /// The provider or its keys could not be reached or answered nonsense: 502.
+        case providerUnavailable
+        /// The provider did not answer in time: 504.
+        case providerTimeout
+        /// Anything else: 500, with a generic page.
+        case `internal`
+    }
+
+    public let kind: Kind
+    public let publicMessage: String
+    /// For the log. Must never hold a cookie, code, token or secret.
+    public let detail: String
+
+    public init(_ kind: Kind, _ publicMessage: String, detail: String = "") {
+        self.kind = kind
+        self.publicMessage = publicMessage
+        self.detail = detail
+    }
+
+    public var description: String { detail.isEmpty ? publicMessage : "\(publicMessage) (\(detail))" }
+
+    public var status: Int {
+        switch kind {
+        case .unauthenticated: return 401
+        case .forbidden: return 403
+        case .badRequest: return 400
+        case .notFound: return 404
+        case .providerUnavailable: return 502
+        case .providerTimeout: return 504
+        case .internal: return 500
+        }
+    }
+}

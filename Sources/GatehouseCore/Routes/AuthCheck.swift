@@ -1,0 +1,41 @@
+/// `<prefix>/auth` for nginx's auth_request, and every request in the Authorizer role.
+/// Never does I/O: a sealed cookie is all it reads, so it stays fast when the provider is slow or down.
+struct AuthCheck: Sendable {
+    let sessions: SessionCookie
+    let identity: IdentityHeaders
+    let prefix: String
+
+    func handle(_ ctx: RequestContext, now: Int64) -> Response {
+        guard let session = sessions.read(ctx.cookies, now: now) else { return unauthenticated(ctx) }
+        switch ctx.request.role {
+        case .responder:
+            // 200 with no body: nginx copies these with auth_request_set.
+            return Response(status: 200, headers: identity.responderHeaders(for: session) + [Response.Header("Cache-Control", "no-store")])
+        case .authorizer:
+            // Exactly 200 allows in mod_authnz_fcgi; lighttpd wants Status first (the FastCGI layer writes it first).
+            return Response(status: 200, headers: identity.authorizerHeaders(for: session))
+        }
+    }
+
+    /// 401, with the login URL for a page navigation. The Authorizer role redirects itself (Apache and lighttpd
+    /// pass its answer to the client); nginx turns a 3xx from auth_request into a 500, so there it is a 401
+    /// with `Location`, which the shipped nginx config reads with auth_request_set.
+    func unauthenticated(_ ctx: RequestContext) -> Response {
+        let login = loginURL(returningTo: ctx.originalURI ?? "/")
+        var headers = [Response.Header("Cache-Control", "no-store")]
+        guard ctx.isNavigation else {
+            headers.append(Response.Header("WWW-Authenticate", "Cookie realm=\"gatehouse\""))
+            return Response(status: 401, headers: headers, body: Array("Unauthorized\n".utf8))
+        }
+        switch ctx.request.role {
+        case .responder:
+            return Response(status: 401, headers: headers + [Response.Header("Location", login)])
+        case .authorizer:
+            return .redirect(to: login)
+        }
+    }
+
+    func loginURL(returningTo uri: String) -> String {
+        "\(prefix)/start?rd=\(PercentEncoding.encode(uri))"
+    }
+}

@@ -1,0 +1,46 @@
+import Foundation
+import GatehouseCrypto
+
+/// Reads and writes the session cookie: sealing, chunking, expiry. No I/O.
+public struct SessionCookie: Sendable {
+    public let config: CookieConfig
+    let sealer: CookieSealer
+
+    public init(config: CookieConfig, secrets: [String], random: any RandomBytesSource = SecureRandom()) throws(CryptoError) {
+        self.config = config
+        self.sealer = try CookieSealer(secrets: secrets, purpose: .session, random: random)
+    }
+
+    /// The template every session Set-Cookie starts from.
+    var template: SetCookie {
+        SetCookie(name: config.name, value: "", path: config.path, domain: config.domain,
+                  maxAge: config.lifetime.wholeSeconds, secure: config.secure, httpOnly: true, sameSite: config.sameSite)
+    }
+
+    /// The session in the request, or nil for anything else: absent, forged, expired, from another cookie name.
+    public func read(_ cookies: RequestCookies, now: Int64) -> Session? {
+        guard let value = ChunkedCookie.read(config.name, from: cookies),
+              let plain = sealer.open(value, cookieName: config.name),
+              let payload = try? JSONDecoder().decode(SessionPayload.self, from: Data(plain)) else { return nil }
+        // A small leeway for clocks of several instances; never accept a cookie from the far future.
+        guard payload.exp > now, payload.iat <= now + 60 else { return nil }
+        return payload.session
+    }
+
+    /// Set-Cookie headers for a new session; nil when the session is too large even for chunks.
+    public func write(_ session: Session, existing: RequestCookies) -> [SetCookie]? {
+        let value = seal(session)
+        var t = template
+        t.maxAge = max(0, session.expiresAt - session.issuedAt)
+        return ChunkedCookie.set(value, template: t, existing: existing)
+    }
+
+    /// The sealed cookie value of a session (before chunking).
+    public func seal(_ session: Session) -> String {
+        sealer.seal(JSONText.encode(SessionPayload(session)), cookieName: config.name)
+    }
+
+    public func clear(existing: RequestCookies) -> [SetCookie] {
+        ChunkedCookie.clear(template: template, existing: existing)
+    }
+}

@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import GatehouseCore
+
+@main
+struct GatehouseCommand: ParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "gatehouse",
+        abstract: "OpenID Connect login for any website behind nginx or Apache, as a FastCGI program.",
+        version: version,
+        subcommands: [Serve.self, CheckConfig.self, NewSecret.self],
+        defaultSubcommand: nil
+    )
+}
+
+/// `--config FILE`, shared by the commands that read one.
+struct ConfigOption: ParsableArguments {
+    @Option(name: .shortAndLong, help: "The TOML file: a Streamlit secrets.toml with [auth], plus an optional [gatehouse] table.")
+    var config: String
+
+    /// Reads and validates the file; every problem is printed, secrets never are.
+    func load() throws -> GatehouseConfig {
+        guard let text = try? String(contentsOfFile: config, encoding: .utf8) else {
+            throw ValidationError("cannot read \(config)")
+        }
+        let environment = ConfigEnvironment(
+            variables: ProcessInfo.processInfo.environment,
+            readFile: { try? String(contentsOfFile: $0, encoding: .utf8) }
+        )
+        switch ConfigLoader.load(toml: text, environment: environment) {
+        case .success(let c): return c
+        case .failure(let error):
+            FileHandle.standardError.write(Data("\(config): \(error.description)\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+}
+
+struct CheckConfig: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "check-config", abstract: "Validate a config file and list every problem.")
+
+    @OptionGroup var options: ConfigOption
+
+    func run() throws {
+        let config = try options.load()
+        let providers = config.auth.providers.keys.sorted()
+        print("\(options.config): OK")
+        print("  listen: \(config.server.listen), workers: \(config.server.workers), prefix: \(config.server.prefix)")
+        print("  cookie: \(config.cookie.name), \(config.auth.cookieSecrets.count) secret(s)")
+        print("  providers: \(providers.isEmpty ? "(none: auth check only)" : providers.joined(separator: ", "))")
+    }
+}
+
+struct NewSecret: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "new-secret", abstract: "Print a new random cookie_secret (32 bytes, base64url).")
+
+    func run() {
+        print(Secrets.newCookieSecret())
+    }
+}

@@ -1,0 +1,50 @@
+import ArgumentParser
+import Foundation
+import GatehouseCore
+import GatehouseFastCGI
+import Logging
+
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the FastCGI server.")
+
+    @OptionGroup var options: ConfigOption
+
+    @Option(help: "Override [gatehouse] listen (unix:/path, tcp:HOST:PORT, fd:N, systemd).")
+    var listen: String?
+
+    @Option(help: "Override [gatehouse] workers.")
+    var workers: Int?
+
+    func validate() throws {
+        if let listen, ListenAddress(parsing: listen) == nil { throw ValidationError("--listen: use unix:/path, tcp:HOST:PORT, fd:N or systemd") }
+        if let workers, !(1...1024).contains(workers) { throw ValidationError("--workers must be between 1 and 1024") }
+    }
+
+    func run() throws {
+        var config = try options.load()
+        if let listen, let address = ListenAddress(parsing: listen) { config.server.listen = address }
+        if let workers { config.server.workers = workers }
+
+        let format = config.logging.format
+        let level = config.logging.level.swiftLogLevel
+        LoggingSystem.bootstrap { StderrLogHandler(label: $0, format: format, logLevel: level) }
+        let logger = Logger(label: "gatehouse")
+
+        FastCGIServer.prepareProcess()
+        let app = try Wiring.makeApp(config: config, logger: logger)
+        let listener: FastCGIListener
+        do {
+            listener = try FastCGIListener.open(config.server.listen, socketMode: config.server.socketMode,
+                                                environment: ProcessInfo.processInfo.environment)
+        } catch {
+            logger.critical("\(error.description)")
+            throw ExitCode(1)
+        }
+        let server = FastCGIServer(listener: listener, workers: config.server.workers, logger: logger) { app.handle($0) }
+        logger.info("listening", metadata: [
+            "listen": "\(config.server.listen)", "workers": "\(config.server.workers)",
+            "providers": "\(config.auth.providers.keys.sorted().joined(separator: ","))", "version": "\(GatehouseCommand.version)",
+        ])
+        server.run()
+    }
+}

@@ -1,0 +1,16 @@
+import Foundation
+import GatehouseCore
+import GatehouseCrypto
+import Logging
+
+/// Puts the parts together: the only place that knows every module.
+enum Wiring {
+    static func makeApp(config: GatehouseConfig, logger: Logger) throws -> Gatehouse {
+        let environment = GatehouseEnvironment(now: { Int64(Date().timeIntervalSince1970) }, random: SecureRandom(), logger: logger)
+        return try Gatehouse(config: config, environment: environment)
+    }
+}
+
+enum Secrets {
+    static func newCookieSecret() -> String { Base64URL.encode(SecureRandom().bytes(32)) }
+}
