@@ -79,11 +79,13 @@ extension ConfigReader {
         if hasDefault, let p = readProvider(auth, name: AuthConfig.defaultProviderName, path: "auth", secrets: secrets, extras: ghProviders) {
             providers[p.name] = p
         }
+        var providerTables = hasDefault ? 1 : 0
         for key in auth.keys.sorted() where auth[key]?.table != nil && key != "client_kwargs" {
             guard let t = auth[key]?.table else { continue }
+            providerTables += 1
             if let p = readProvider(t, name: key, path: "auth.\(key)", secrets: secrets, extras: ghProviders) { providers[key] = p }
         }
-        if !providers.isEmpty && redirectURI == nil {
+        if providerTables > 0 && redirectURI == nil {
             problem("auth.redirect_uri", "missing: the provider needs it, e.g. https://example.com\(prefix)/callback")
         }
         guard !cookieSecrets.isEmpty else { return nil }

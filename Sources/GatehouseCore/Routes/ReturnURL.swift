@@ -29,7 +29,7 @@ public struct ReturnURL: Sendable {
         var current = path
         for _ in 0..<4 {
             guard current.hasPrefix("/"), !current.hasPrefix("//"), !current.hasPrefix("/\\"),
-                  current.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value != 0x7F && $0 != "\\" }) else { return false }
+                  current.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F && $0 != "\\" }) else { return false }
             guard current.contains("%") else { return true }
             guard let decoded = PercentEncoding.decode(current, plusAsSpace: false) else { return false }
             if decoded == current { return true }

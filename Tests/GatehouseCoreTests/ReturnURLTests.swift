@@ -1,0 +1,73 @@
+@testable import GatehouseCore
+import Testing
+
+@Suite struct ReturnURLTests {
+    let validator = ReturnURL(allowedHosts: ["app.example.com", ".corp.example.net"])
+
+    @Test(arguments: [
+        "/", "/page", "/a/b?x=1&y=%2F", "/search?q=a%20b#top",
+        "https://app.example.com/x", "http://app.example.com:8080/", "https://corp.example.net/", "https://wiki.corp.example.net/p?q=1",
+    ])
+    func allowed(_ url: String) {
+        #expect(validator.validate(url) == url)
+    }
+
+    @Test(arguments: [
+        "//evil.com", "//evil.com/x", "/\\evil.com", "\\\\evil.com", "/%2Fevil.com", "/%2f%2fevil.com", "/%252F%252Fevil.com",
+        "/%5Cevil.com", "https://evil.com/", "https://app.example.com.evil.com/", "https://evilapp.example.com/",
+        "https://app.example.com@evil.com/", "https://evil.com@app.example.com/", "https://evil.com\\@app.example.com/",
+        "javascript:alert(1)", "JaVaScRiPt:alert(1)", "data:text/html,x", "ftp://app.example.com/", "/\t/evil.com", "/\r\n/evil.com",
+        "\u{0}/", " /x", "/x y", "https://xcorp.example.net/", "https:/evil.com", "https:evil.com", "/\u{FF0F}evil.com",
+        "\u{FF0F}\u{FF0F}evil.com", "evil.com", "./x", "%2F%2Fevil.com", "", String(repeating: "/a", count: 3000),
+        "https://app.example.com%2F@evil.com/", "http://[::1]/", "https://app.example.com\t.evil.com/",
+    ])
+    func refusedFallsBackToRoot(_ url: String) {
+        #expect(validator.validate(url) == "/")
+    }
+
+    @Test func missingIsRoot() {
+        #expect(validator.validate(nil) == "/")
+    }
+}
+
+@Suite struct EncodingTests {
+    @Test func base64URLRoundTrip() {
+        for n in 0..<40 {
+            let bytes = (0..<n).map { UInt8(truncatingIfNeeded: $0 * 37 + 11) }
+            let text = Base64URL.encode(bytes)
+            #expect(!text.contains("=") && !text.contains("+") && !text.contains("/"))
+            #expect(Base64URL.decode(text) == bytes)
+        }
+        #expect(Base64URL.decode("a") == nil)
+        #expect(Base64URL.decode("ab+/") == nil)
+        #expect(Base64URL.decode("AB") == nil, "non-canonical trailing bits are refused")
+        #expect(Base64URL.decode("AA") == [0])
+    }
+
+    @Test func percentEncoding() {
+        #expect(PercentEncoding.encode("/a b?c=d&e") == "%2Fa%20b%3Fc%3Dd%26e")
+        #expect(PercentEncoding.decode("%2Fa+b%3F") == "/a b?")
+        #expect(PercentEncoding.decode("%zz") == nil)
+        #expect(PercentEncoding.decode("%ff") == nil, "bytes that are not UTF-8 are refused")
+        let q = QueryParameters(parsing: "rd=%2Fx%3Fa%3D1&provider=google&rd=second&bad=%G0")
+        #expect(q["rd"] == "/x?a=1" && q["provider"] == "google" && q["bad"] == nil)
+    }
+
+    @Test func urlParts() throws {
+        let p = try #require(URLParts("https://Example.COM:8443/a/b?c=d#frag"))
+        #expect(p.scheme == "https" && p.host == "example.com" && p.port == 8443 && p.path == "/a/b" && p.query == "c=d")
+        #expect(p.origin == "https://example.com:8443")
+        #expect(URLParts("https://user@host/") == nil)
+        #expect(URLParts("ftp://host/") == nil)
+        #expect(URLParts("https://host:99999/") == nil)
+    }
+
+    @Test func logLinesNeverSpanLines() {
+        let line = LogLine.render(format: .plain, time: .init(timeIntervalSince1970: 0), level: .info, label: "t",
+                                  message: "m", metadata: ["k": "a\nb \"c\""])
+        #expect(!line.contains("\n"))
+        #expect(line.contains(#"k="a\nb \"c\"""#))
+        let json = LogLine.render(format: .json, time: .init(timeIntervalSince1970: 0), level: .info, label: "t", message: "m", metadata: ["k": "v"])
+        #expect(JSONText.parseObject(Array(json.utf8))?["k"] == .string("v"))
+    }
+}
