@@ -1,15 +1,23 @@
 internal import CFastCGI
 import GatehouseCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Owns one libfcgi `FCGX_Request` at a stable address (libfcgi keeps pointers into it) for one worker thread.
+///
+/// Gatehouse accepts connections itself and hands each one to libfcgi, which then only parses the FastCGI
+/// records. That way every connection gets read and write timeouts (libfcgi has none, and Linux does not copy
+/// them from a listening unix socket), and libfcgi never blocks in accept() where a stop could not reach it.
 final class FastCGIConnection {
     private let request: UnsafeMutablePointer<FCGX_Request>
 
-    init(listenFD: Int32) {
+    init() {
         request = .allocate(capacity: 1)
         request.initialize(to: FCGX_Request())
-        // FCGX_InitRequest only fills the struct; it cannot fail.
-        FCGX_InitRequest(request, listenFD, 0)
+        // Listening socket -1: if libfcgi ever tries to accept by itself (after closing a bad connection),
+        // accept(-1) fails at once and FCGX_Accept_r returns an error to our loop instead of blocking.
+        FCGX_InitRequest(request, -1, 0)
     }
 
     deinit {
@@ -18,8 +26,19 @@ final class FastCGIConnection {
         request.deallocate()
     }
 
-    /// Waits for the next request, finishing the previous one. Negative: libfcgi's -errno.
-    func accept() -> Int32 { FCGX_Accept_r(request) }
+    /// True while a kept-alive connection is open (the web server asked for FCGI_KEEP_CONN).
+    var hasOpenConnection: Bool { request.pointee.ipcFd >= 0 }
+
+    /// Gives libfcgi a connection we accepted.
+    func adopt(_ fd: Int32) {
+        request.pointee.ipcFd = fd
+        // Keeps FCGX_Accept_r's initial FCGX_Finish_r from closing the connection we just handed over.
+        request.pointee.keepConnection = 1
+    }
+
+    /// Reads the next request from the open connection. Negative: the connection was bad or timed out
+    /// and libfcgi has closed it.
+    func readRequest() -> Int32 { FCGX_Accept_r(request) }
 
     func finish() { FCGX_Finish_r(request) }
 
@@ -49,7 +68,7 @@ final class FastCGIConnection {
         var bytes = Array(head.utf8)
         bytes += response.body
         let out = request.pointee.out
-        // A short write means the web server went away; libfcgi closes the stream and Finish cleans up.
+        // A short write means the web server went away; libfcgi marks the stream and Finish closes it.
         _ = bytes.withUnsafeBufferPointer { buf in
             buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buf.count) { FCGX_PutStr($0, Int32(buf.count), out) }
         }

@@ -78,17 +78,29 @@ public struct FastCGIListener: Sendable {
         }
     }
 
-    /// Accepted connections inherit this receive timeout (Linux copies it from the listener), so a peer that
-    /// stops sending mid-request frees its worker instead of holding it forever (libfcgi has no timeout of its own).
-    /// It also wakes idle acceptors regularly.
-    public func setReadTimeout(seconds: Int) {
-        var tv = timeval(tv_sec: seconds, tv_usec: 0)
-        _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+    /// Non-blocking, so a worker that loses the race for a connection goes back to poll() instead of
+    /// sleeping in accept() where a stop cannot reach it.
+    func makeNonBlocking() -> Bool {
+        let flags = fcntl(fd, F_GETFL)
+        return flags >= 0 && fcntl(fd, F_SETFL, flags | O_NONBLOCK) == 0
     }
 
-    /// Wakes every thread blocked in accept(): they see an error and return.
-    func shutdownListening() {
-        _ = shutdown(fd, Int32(SHUT_RDWR))
+    /// Waits until a connection is ready or `wakeFD` becomes readable; returns an accepted connection with
+    /// read and write timeouts set, or nil (nothing to accept, or woken for a stop).
+    func acceptConnection(wakeFD: Int32, timeout: Duration) -> Int32? {
+        var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0)]
+        guard poll(&fds, 2, -1) > 0, fds[1].revents == 0, fds[0].revents & Int16(POLLIN) != 0 else { return nil }
+        // Linux does not pass O_NONBLOCK on to the accepted socket: libfcgi gets a blocking one, bounded by the timeouts.
+        let conn = accept(fd, nil, nil)
+        guard conn >= 0 else { return nil }
+        _ = fcntl(conn, F_SETFD, FD_CLOEXEC)
+        var tv = timeval(tv_sec: Int(timeout.components.seconds), tv_usec: 0)
+        let size = socklen_t(MemoryLayout<timeval>.size)
+        guard setsockopt(conn, SOL_SOCKET, SO_RCVTIMEO, &tv, size) == 0, setsockopt(conn, SOL_SOCKET, SO_SNDTIMEO, &tv, size) == 0 else {
+            close(conn)
+            return nil
+        }
+        return conn
     }
 
     func removeSocketFile() {

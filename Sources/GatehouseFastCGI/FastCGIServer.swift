@@ -13,15 +13,23 @@ public final class FastCGIServer: Sendable {
 
     let listener: FastCGIListener
     let workers: Int
+    let readTimeout: Duration
     let handler: Handler
     let logger: Logger
     private let state = StopFlag()
+    /// A pipe whose read end wakes every worker's poll() when written: the stop signal for the pool.
+    private let wake: (read: Int32, write: Int32)
 
-    public init(listener: FastCGIListener, workers: Int, logger: Logger, handler: @escaping Handler) {
+    public init(listener: FastCGIListener, workers: Int, readTimeout: Duration, logger: Logger, handler: @escaping Handler) {
         self.listener = listener
+        self.readTimeout = readTimeout
         self.workers = workers
         self.handler = handler
         self.logger = logger
+        var fds: [Int32] = [-1, -1]
+        // Without a wake pipe the pool could not be stopped; nothing sensible can run without one.
+        precondition(pipe(&fds) == 0, "pipe failed: \(errnoText())")
+        wake = (fds[0], fds[1])
     }
 
     /// libfcgi must be initialised after our signal dispositions are in place (it then leaves them alone).
@@ -38,7 +46,10 @@ public final class FastCGIServer: Sendable {
 
     /// Serves until a stop is requested; returns after every worker has finished its request.
     public func run() {
-        listener.setReadTimeout(seconds: 10)
+        guard listener.makeNonBlocking() else {
+            logger.critical("cannot make the listening socket non-blocking", metadata: ["error": "\(errnoText())"])
+            return
+        }
         let group = DispatchGroup()
         for index in 0..<workers {
             group.enter()
@@ -60,7 +71,8 @@ public final class FastCGIServer: Sendable {
     /// Stop accepting; requests in flight complete.
     public func stop() {
         guard state.set() else { return }
-        listener.shutdownListening()
+        var byte: UInt8 = 1
+        _ = Glibc.write(wake.write, &byte, 1)
     }
 
     private func waitForSignal() {
@@ -75,26 +87,19 @@ public final class FastCGIServer: Sendable {
     }
 
     private func workerLoop(_ index: Int) {
-        let connection = FastCGIConnection(listenFD: listener.fd)
-        var failures = 0
-        while true {
-            let rc = connection.accept()
-            if state.isSet { break }
-            if rc < 0 {
-                // EAGAIN is the listener's receive timeout waking an idle worker; anything else is a failed
-                // accept or a broken connection, which libfcgi has already closed.
-                if -rc != EAGAIN && -rc != EWOULDBLOCK {
-                    failures += 1
-                    if failures > 3 { usleep(useconds_t(min(failures, 100) * 1000)) }
-                }
-                continue
+        let connection = FastCGIConnection()
+        while !state.isSet {
+            if !connection.hasOpenConnection {
+                guard let fd = listener.acceptConnection(wakeFD: wake.read, timeout: readTimeout) else { continue }
+                connection.adopt(fd)
             }
-            failures = 0
+            // Negative: bad records or a silent peer; libfcgi has closed that connection, the worker goes on.
+            guard connection.readRequest() >= 0 else { continue }
+            // A request that was already arriving when the stop came is still answered.
             let response = handler(connection.currentRequest())
             connection.write(response)
             connection.finish()
         }
-        connection.finish()
     }
 }
 

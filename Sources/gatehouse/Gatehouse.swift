@@ -10,7 +10,7 @@ struct GatehouseCommand: ParsableCommand {
         commandName: "gatehouse",
         abstract: "OpenID Connect login for any website behind nginx or Apache, as a FastCGI program.",
         version: version,
-        subcommands: [Serve.self, CheckConfig.self, NewSecret.self],
+        subcommands: [Serve.self, CheckConfig.self, NewSecret.self, SessionCommand.self],
         defaultSubcommand: nil
     )
 }

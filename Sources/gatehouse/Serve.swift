@@ -40,7 +40,8 @@ struct Serve: ParsableCommand {
             logger.critical("\(error.description)")
             throw ExitCode(1)
         }
-        let server = FastCGIServer(listener: listener, workers: config.server.workers, logger: logger) { app.handle($0) }
+        let server = FastCGIServer(listener: listener, workers: config.server.workers,
+                                    readTimeout: config.server.readTimeout, logger: logger) { app.handle($0) }
         logger.info("listening", metadata: [
             "listen": "\(config.server.listen)", "workers": "\(config.server.workers)",
             "providers": "\(config.auth.providers.keys.sorted().joined(separator: ","))", "version": "\(GatehouseCommand.version)",

@@ -46,6 +46,9 @@ struct ConfigReader {
             } else { server.allowedRedirectHosts.append(h) }
         }
         if let d = duration(gh, "login_timeout", path: "gatehouse.login_timeout") { server.loginTimeout = d }
+        if let d = duration(gh, "read_timeout", path: "gatehouse.read_timeout") {
+            if d >= .seconds(1) { server.readTimeout = d } else { problem("gatehouse.read_timeout", "must be at least 1 second") }
+        }
         if let n = int(gh, "max_pending_logins", path: "gatehouse.max_pending_logins") {
             if (1...10).contains(n) { server.maxPendingLogins = n } else { problem("gatehouse.max_pending_logins", "must be between 1 and 10") }
         }
@@ -108,7 +111,7 @@ struct ConfigReader {
     }
 
     static let gatehouseKeys: Set<String> = [
-        "listen", "socket_mode", "workers", "prefix", "trusted_proxies", "allowed_redirect_hosts", "login_timeout",
+        "listen", "socket_mode", "workers", "read_timeout", "prefix", "trusted_proxies", "allowed_redirect_hosts", "login_timeout",
         "max_pending_logins", "cookie_name", "cookie_domain", "cookie_path", "cookie_samesite", "cookie_secure",
         "cookie_lifetime", "previous_cookie_secrets", "headers", "log_level", "log_format", "provider_connect_timeout",
         "provider_timeout", "provider_ca_file", "metadata_ttl", "secret_files", "secret_env", "providers",

@@ -59,6 +59,8 @@ public struct ServerConfig: Sendable {
     public var trustedProxies: [IPRange] = []
     /// Hosts allowed as absolute return targets: exact (`app.example.com`) or a leading dot for subdomains (`.example.com`).
     public var allowedRedirectHosts: [String] = []
+    /// How long a FastCGI connection may stay silent while its request is read (libfcgi has no timeout of its own).
+    public var readTimeout: Duration = .seconds(10)
     /// How long a pending login (state, nonce, PKCE verifier) lives.
     public var loginTimeout: Duration = .seconds(600)
     /// At most this many pending-login cookies; the oldest is dropped beyond it.

@@ -1,0 +1,211 @@
+"""Fixtures that start real processes: the gatehouse binary, nginx. Missing pieces fail, never skip."""
+import base64
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+def binary() -> Path:
+    path = Path(os.environ.get("GATEHOUSE_BIN", ROOT / ".build" / "debug" / "gatehouse"))
+    if not path.exists():
+        pytest.fail(f"gatehouse binary not found at {path}: run `swift build` first (scripts/test does)")
+    return path
+
+
+def new_secret() -> str:
+    return base64.urlsafe_b64encode(os.urandom(32)).rstrip(b"=").decode()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(predicate, timeout=10.0, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture
+def workdir():
+    """A directory the nginx worker user can traverse (pytest's tmp_path is 0700)."""
+    d = Path(tempfile.mkdtemp(prefix="gatehouse-test-"))
+    d.chmod(0o755)
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+class Gatehouse:
+    """A running `gatehouse serve`, its config and its log."""
+
+    def __init__(self, workdir: Path, extra_gatehouse: str = "", auth: str = "", listen: str | None = None,
+                 secret: str | None = None, env: dict | None = None, popen_kwargs: dict | None = None, start: bool = True):
+        self.workdir = workdir
+        self.secret = secret or new_secret()
+        self.socket = str(workdir / "gatehouse.sock")
+        self.listen = listen or f"unix:{self.socket}"
+        self.config = workdir / "gatehouse.toml"
+        self.config.write_text(f"""
+[auth]
+cookie_secret = "{self.secret}"
+{auth}
+
+[gatehouse]
+listen = "{self.listen}"
+socket_mode = "0666"
+workers = 4
+read_timeout = "2s"
+{extra_gatehouse}
+""")
+        self.log_path = workdir / "gatehouse.log"
+        self.env = env
+        self.popen_kwargs = popen_kwargs or {}
+        self.proc = None
+        if start:
+            self.start()
+
+    @property
+    def address(self):
+        if self.listen.startswith("unix:"):
+            return self.listen[5:]
+        host, port = self.listen.removeprefix("tcp:").rsplit(":", 1)
+        return (host, int(port))
+
+    def start(self):
+        self.log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen([str(binary()), "serve", "--config", str(self.config)], stdout=self.log,
+                                     stderr=subprocess.STDOUT, env=self.env, **self.popen_kwargs)
+        if self.listen.startswith(("unix:", "tcp:")):
+            wait_for(lambda: self.accepts() or self.proc.poll() is not None, what="gatehouse socket")
+        else:
+            time.sleep(0.3)
+        if self.proc.poll() is not None:
+            raise AssertionError(f"gatehouse exited with {self.proc.returncode}: {self.log_text()}")
+
+    def accepts(self) -> bool:
+        family = socket.AF_UNIX if isinstance(self.address, str) else socket.AF_INET
+        with socket.socket(family, socket.SOCK_STREAM) as s:
+            try:
+                s.connect(self.address)
+                return True
+            except OSError:
+                return False
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def seal(self, claims: str, provider: str = "default", lifetime: int | None = None) -> str:
+        args = [str(binary()), "session", "seal", "--config", str(self.config), "--provider", provider]
+        if lifetime is not None:
+            args += ["--lifetime", str(lifetime)]
+        return subprocess.run(args, input=claims.encode(), capture_output=True, check=True).stdout.decode().strip()
+
+    def stop(self, sig=signal.SIGTERM, timeout=10) -> int:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                raise AssertionError("gatehouse did not stop within 10 s of the signal")
+        self.log.close()
+        return self.proc.returncode
+
+
+@pytest.fixture
+def gatehouse_factory(workdir):
+    started = []
+
+    def make(**kwargs):
+        g = Gatehouse(workdir, **kwargs)
+        started.append(g)
+        return g
+
+    yield make
+    for g in started:
+        if g.proc and g.proc.poll() is None:
+            g.proc.kill()
+            g.proc.wait()
+
+
+@pytest.fixture
+def gatehouse(gatehouse_factory):
+    return gatehouse_factory()
+
+
+class Nginx:
+    def __init__(self, workdir: Path, site: str, port: int):
+        if not shutil.which("nginx"):
+            pytest.fail("nginx is not installed (apt-get install nginx-light); scripts/test installs it")
+        self.workdir = workdir
+        self.port = port
+        (workdir / "nginx-logs").mkdir(exist_ok=True)
+        conf = workdir / "nginx.conf"
+        conf.write_text(f"""
+worker_processes 1;
+pid {workdir}/nginx.pid;
+error_log {workdir}/nginx-logs/error.log info;
+events {{ worker_connections 256; }}
+http {{
+    include /etc/nginx/mime.types;
+    access_log {workdir}/nginx-logs/access.log;
+    client_body_temp_path {workdir}/nginx-tmp-body;
+    fastcgi_temp_path {workdir}/nginx-tmp-fcgi;
+    proxy_temp_path {workdir}/nginx-tmp-proxy;
+    {site}
+}}
+""")
+        out = subprocess.run(["nginx", "-t", "-p", str(workdir), "-c", str(conf)], capture_output=True, text=True)
+        assert out.returncode == 0, out.stderr
+        self.proc = subprocess.Popen(["nginx", "-p", str(workdir), "-c", str(conf), "-g", "daemon off;"],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        wait_for(self._listening, what="nginx port")
+
+    def _listening(self):
+        try:
+            socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+            return True
+        except OSError:
+            return False
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGQUIT)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
+@pytest.fixture
+def nginx_factory(workdir):
+    started = []
+
+    def make(site: str, port: int | None = None):
+        n = Nginx(workdir, site, port or free_port())
+        started.append(n)
+        return n
+
+    yield make
+    for n in started:
+        n.stop()
