@@ -156,6 +156,9 @@ class Nginx:
         self.workdir = workdir
         self.port = port
         (workdir / "nginx-logs").mkdir(exist_ok=True)
+        # The shipped snippets `include fastcgi_params`, which nginx resolves next to its main config.
+        for name in ("fastcgi_params", "mime.types"):
+            shutil.copy(f"/etc/nginx/{name}", workdir / name)
         conf = workdir / "nginx.conf"
         conf.write_text(f"""
 worker_processes 1;
@@ -163,7 +166,7 @@ pid {workdir}/nginx.pid;
 error_log {workdir}/nginx-logs/error.log info;
 events {{ worker_connections 256; }}
 http {{
-    include /etc/nginx/mime.types;
+    include mime.types;
     access_log {workdir}/nginx-logs/access.log;
     client_body_temp_path {workdir}/nginx-tmp-body;
     fastcgi_temp_path {workdir}/nginx-tmp-fcgi;

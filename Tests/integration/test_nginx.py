@@ -1,0 +1,87 @@
+"""Real nginx `auth_request` in front of a static file, with the shipped snippets from nginx/."""
+import requests
+
+from conftest import ROOT
+
+CLAIMS = '{"sub":"diana","email":"diana@example.org","preferred_username":"diana","groups":["admins","staff"],"name":"Diana Prince"}'
+
+
+def site(workdir, socket_path, port):
+    root = workdir / "www"
+    (root / "private").mkdir(parents=True)
+    (root / "index.html").write_text("<h1>home</h1>\n")
+    (root / "private" / "page.html").write_text("secret page\n")
+    (root / "private" / "whoami.shtml").write_text('user=<!--# echo var="gatehouse_user" --> email=<!--# echo var="gatehouse_email" -->\n')
+    (root / "public.html").write_text("public\n")
+    return f"""
+    upstream gatehouse {{ server unix:{socket_path}; }}
+    log_format gatehouse '$remote_addr user=$gatehouse_user "$request" $status';
+    server {{
+        listen 127.0.0.1:{port};
+        root {root};
+        access_log {workdir}/nginx-logs/site.log gatehouse;
+        include {ROOT}/nginx/gatehouse-routes.conf;
+        location = /public.html {{ }}
+        location / {{
+            include {ROOT}/nginx/gatehouse-protect.conf;
+            ssi on;
+            ssi_types text/plain;
+        }}
+    }}
+    """
+
+
+def test_static_file_behind_auth_request(gatehouse, nginx_factory, workdir):
+    from conftest import free_port
+    port = free_port()
+    nginx = nginx_factory(site(workdir, gatehouse.address, port), port)
+    cookie = {"_gatehouse": gatehouse.seal(CLAIMS)}
+    nav = {"Sec-Fetch-Mode": "navigate", "Accept": "text/html"}
+
+    # With a sealed cookie: the file.
+    ok = requests.get(nginx.url + "/private/page.html", cookies=cookie, headers=nav, allow_redirects=False)
+    assert ok.status_code == 200 and ok.text == "secret page\n"
+
+    # Without: a redirect to the login start that returns to the page, query string intact.
+    no = requests.get(nginx.url + "/private/page.html?x=1&y=2", headers=nav, allow_redirects=False)
+    assert no.status_code == 302
+    assert no.headers["Location"].endswith("/oauth2/start?rd=%2Fprivate%2Fpage.html%3Fx%3D1%26y%3D2")
+
+    # An API call without a session: a plain 401, never an HTML login page.
+    api = requests.get(nginx.url + "/private/page.html", headers={"Accept": "application/json", "Sec-Fetch-Mode": "cors"},
+                       allow_redirects=False)
+    assert api.status_code == 401 and "Location" not in api.headers
+
+    # A tampered cookie is no session.
+    bad = dict(cookie)
+    bad["_gatehouse"] = bad["_gatehouse"][:-4] + ("AAAA" if not bad["_gatehouse"].endswith("AAAA") else "BBBB")
+    assert requests.get(nginx.url + "/private/page.html", cookies=bad, headers=nav, allow_redirects=False).status_code == 302
+
+    # Public pages need nothing.
+    assert requests.get(nginx.url + "/public.html", allow_redirects=False).status_code == 200
+
+
+def test_identity_reaches_ssi_and_access_log(gatehouse, nginx_factory, workdir):
+    from conftest import free_port
+    port = free_port()
+    nginx = nginx_factory(site(workdir, gatehouse.address, port), port)
+    r = requests.get(nginx.url + "/private/whoami.shtml", cookies={"_gatehouse": gatehouse.seal(CLAIMS)},
+                     headers={"X-Auth-Request-User": "mallory"})
+    assert r.status_code == 200
+    assert r.text == "user=diana email=diana@example.org\n"
+    nginx.stop()
+    assert 'user=diana "GET /private/whoami.shtml' in (workdir / "nginx-logs" / "site.log").read_text()
+
+
+def test_who_am_i_and_sign_out_through_nginx(gatehouse, nginx_factory, workdir):
+    from conftest import free_port
+    port = free_port()
+    nginx = nginx_factory(site(workdir, gatehouse.address, port), port)
+    cookie = {"_gatehouse": gatehouse.seal(CLAIMS)}
+    me = requests.get(nginx.url + "/oauth2/userinfo", cookies=cookie)
+    assert me.status_code == 200 and me.json()["email"] == "diana@example.org" and me.json()["is_logged_in"] is True
+    assert me.headers["Cache-Control"] == "no-store"
+    assert requests.get(nginx.url + "/oauth2/userinfo").json() == {"is_logged_in": False}
+    out = requests.get(nginx.url + "/oauth2/sign_out?rd=/public.html", cookies=cookie, allow_redirects=False)
+    assert out.status_code == 302 and out.headers["Location"].endswith("/public.html")
+    assert "_gatehouse=;" in out.headers["Set-Cookie"] and "Max-Age=0" in out.headers["Set-Cookie"]
