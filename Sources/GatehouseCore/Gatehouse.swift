@@ -7,12 +7,33 @@ public struct GatehouseEnvironment: Sendable {
     public var now: @Sendable () -> Int64
     public var random: any RandomBytesSource
     public var logger: Logger
+    /// HTTP to the provider (libcurl in the executable).
+    public var http: any OutboundHTTP
+    /// JWS signature checks (libcjose in the executable).
+    public var verifier: any SignatureVerifying
 
-    public init(now: @escaping @Sendable () -> Int64, random: any RandomBytesSource = SecureRandom(), logger: Logger) {
+    public init(now: @escaping @Sendable () -> Int64, random: any RandomBytesSource = SecureRandom(), logger: Logger,
+                http: any OutboundHTTP = NoNetwork(), verifier: any SignatureVerifying = NoVerifier()) {
         self.now = now
         self.random = random
         self.logger = logger
+        self.http = http
+        self.verifier = verifier
     }
+}
+
+/// For a core without providers: every fetch fails (nothing should ask).
+public struct NoNetwork: OutboundHTTP {
+    public init() {}
+    public func send(_ request: OutboundRequest) throws(OutboundError) -> OutboundResponse {
+        throw OutboundError(isTimeout: false, description: "no HTTP client configured")
+    }
+}
+
+/// For a core without providers: no signature ever verifies.
+public struct NoVerifier: SignatureVerifying {
+    public init() {}
+    public func verify(compactJWS: String, jwkJSON: String) throws -> Bool { false }
 }
 
 /// The whole of Gatehouse as one function: `handle(request) -> response`. The FastCGI layer converts
@@ -24,6 +45,8 @@ public final class Gatehouse: Sendable {
     let authCheck: AuthCheck
     let whoAmI: WhoAmI
     let signOut: SignOut
+    let loginStart: LoginStart
+    let callback: Callback
     let routes: Routes
 
     struct Routes: Sendable {
@@ -40,7 +63,14 @@ public final class Gatehouse: Sendable {
                         signOut: prefix + "/sign_out", userinfo: prefix + "/userinfo")
         authCheck = AuthCheck(sessions: sessions, identity: IdentityHeaders(config: config.headers), prefix: prefix)
         whoAmI = WhoAmI(sessions: sessions, exposeTokens: config.auth.exposeTokens)
-        signOut = SignOut(sessions: sessions, returnURL: ReturnURL(allowedHosts: config.server.allowedRedirectHosts))
+        let returnURL = ReturnURL(allowedHosts: config.server.allowedRedirectHosts)
+        let directory = ProviderDirectory(http: environment.http, ttl: config.provider.metadataTTL, now: environment.now)
+        let pending = try PendingLoginCookies(config: config, random: environment.random)
+        signOut = SignOut(config: config, sessions: sessions, returnURL: returnURL, directory: directory, random: environment.random)
+        loginStart = LoginStart(config: config, directory: directory, pending: pending, returnURL: returnURL, random: environment.random)
+        callback = Callback(config: config, directory: directory, pending: pending, sessions: sessions,
+                            tokens: TokenClient(http: environment.http), verifier: environment.verifier, returnURL: returnURL,
+                            logger: environment.logger)
     }
 
     public func handle(_ request: Request) -> Response {
@@ -48,11 +78,20 @@ public final class Gatehouse: Sendable {
         let now = environment.now()
         // In the Authorizer role every request is an access check, whatever its path.
         if request.role == .authorizer { return authCheck.handle(ctx, now: now) }
-        switch Request.path(of: request.scriptPath) {
-        case routes.auth: return authCheck.handle(ctx, now: now)
-        case routes.userinfo: return whoAmI.handle(ctx, now: now)
-        case routes.signOut: return signOut.handle(ctx, now: now)
-        default: return fail(GatehouseError(.notFound, "There is no page here."), ctx)
+        do throws(GatehouseError) {
+            switch Request.path(of: request.scriptPath) {
+            case routes.auth: return authCheck.handle(ctx, now: now)
+            case routes.userinfo: return whoAmI.handle(ctx, now: now)
+            case routes.signOut: return signOut.handle(ctx, now: now)
+            case routes.start: return try loginStart.handle(ctx, now: now)
+            case routes.callback:
+                let response = try callback.handle(ctx, now: now)
+                environment.logger.info("login", metadata: ["path": .string(routes.callback)])
+                return response
+            default: throw GatehouseError(.notFound, "There is no page here.")
+            }
+        } catch {
+            return fail(error, ctx)
         }
     }
 

@@ -1,0 +1,111 @@
+import GatehouseCrypto
+
+/// Checks an ID token (OpenID Connect Core 3.1.3.7): signature with the provider's keys, then issuer, audience,
+/// times, nonce, subject and at_hash. Pure: keys and the signature check come in.
+public struct IDTokenValidator: Sendable {
+    public let issuer: String
+    public let clientID: String
+    /// Algorithms accepted: the provider's advertised list, asymmetric ones only, plus what the config adds.
+    public let allowedAlgorithms: Set<String>
+    /// Clock skew tolerated on exp, iat and nbf.
+    public let leeway: Int64
+    let verifier: any SignatureVerifying
+
+    static let asymmetric: Set<String> = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"]
+
+    public init(issuer: String, clientID: String, advertised: [String], configured: [String], verifier: any SignatureVerifying, leeway: Int64 = 60) {
+        self.issuer = issuer
+        self.clientID = clientID
+        // `none` and HMAC never come from the provider's word alone; only the config can add `none`.
+        self.allowedAlgorithms = Set(advertised).intersection(Self.asymmetric).union(configured.filter { $0 == "none" || Self.asymmetric.contains($0) })
+        self.leeway = leeway
+        self.verifier = verifier
+    }
+
+    public struct Header: Sendable { public let alg: String; public let kid: String?; public let typ: String? }
+
+    /// Splits a compact JWS and reads its header and claims, without checking anything.
+    public static func unverifiedParts(_ token: String) -> (header: Header, claims: [String: JSONValue])? {
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, token.utf8.count <= 64 * 1024,
+              let h = Base64URL.decode(parts[0]).flatMap(JSONText.parseObject), let alg = h["alg"]?.stringValue,
+              let claims = Base64URL.decode(parts[1]).flatMap(JSONText.parseObject) else { return nil }
+        return (Header(alg: alg, kid: h["kid"]?.stringValue, typ: h["typ"]?.stringValue), claims)
+    }
+
+    /// The header, when the token is well-formed and its algorithm acceptable: the caller then finds keys.
+    public func header(of token: String) throws(IDTokenProblem) -> Header {
+        guard let (header, _) = Self.unverifiedParts(token) else { throw IDTokenProblem("the ID token is not a well-formed signed JWT") }
+        if let typ = header.typ, !["jwt", "application/jwt"].contains(typ.lowercased()) {
+            throw IDTokenProblem("the ID token has typ \"\(typ)\", not JWT")
+        }
+        guard allowedAlgorithms.contains(header.alg) else { throw IDTokenProblem("the ID token's algorithm \(header.alg) is not allowed") }
+        return header
+    }
+
+    /// Verifies the signature with the candidate keys (any one may verify), then every claim.
+    public func validate(_ token: String, candidates: [JWKSet.Key], nonce: String, accessToken: String?, now: Int64) throws(IDTokenProblem) -> [String: JSONValue] {
+        let header = try header(of: token)
+        guard let (_, claims) = Self.unverifiedParts(token) else { throw IDTokenProblem("the ID token is not a well-formed signed JWT") }
+        if header.alg == "none" {
+            // Only reachable when the config allows `none`; then the token came straight from the token endpoint.
+            guard token.hasSuffix(".") else { throw IDTokenProblem("an unsigned ID token carries a signature") }
+        } else {
+            guard !candidates.isEmpty else { throw IDTokenProblem("no key of the provider matches the ID token (kid \(header.kid ?? "absent"), alg \(header.alg))") }
+            let verified = candidates.contains { key in (try? verifier.verify(compactJWS: token, jwkJSON: key.json)) == true }
+            guard verified else { throw IDTokenProblem("the ID token's signature does not verify") }
+        }
+        try check(claims, nonce: nonce, accessToken: accessToken, alg: header.alg, now: now)
+        return claims
+    }
+
+    func check(_ c: [String: JSONValue], nonce: String, accessToken: String?, alg: String, now: Int64) throws(IDTokenProblem) {
+        guard c["iss"]?.stringValue == issuer else { throw IDTokenProblem("the ID token's iss is not the provider's issuer") }
+        let audiences: [String]
+        switch c["aud"] {
+        case .string(let s)?: audiences = [s]
+        case .array(let a)?: audiences = a.compactMap(\.stringValue)
+        default: throw IDTokenProblem("the ID token has no aud")
+        }
+        guard audiences.contains(clientID) else { throw IDTokenProblem("the ID token's aud does not contain our client_id") }
+        if let azp = c["azp"] {
+            guard azp.stringValue == clientID else { throw IDTokenProblem("the ID token's azp is not our client_id") }
+        } else if audiences.count > 1 {
+            throw IDTokenProblem("the ID token has several audiences and no azp")
+        }
+        guard let exp = c["exp"]?.int64Value else { throw IDTokenProblem("the ID token has no numeric exp") }
+        guard exp + leeway > now else { throw IDTokenProblem("the ID token has expired") }
+        guard let iat = c["iat"]?.int64Value else { throw IDTokenProblem("the ID token has no numeric iat") }
+        guard iat <= now + leeway else { throw IDTokenProblem("the ID token was issued in the future") }
+        if let nbfValue = c["nbf"] {
+            guard let nbf = nbfValue.int64Value, nbf <= now + leeway else { throw IDTokenProblem("the ID token is not valid yet (nbf)") }
+        }
+        guard let tokenNonce = c["nonce"]?.stringValue, Digest.constantTimeEqual(Array(tokenNonce.utf8), Array(nonce.utf8)) else {
+            throw IDTokenProblem("the ID token's nonce does not match the login")
+        }
+        guard let sub = c["sub"]?.stringValue, !sub.isEmpty else { throw IDTokenProblem("the ID token has no sub") }
+        if let atHash = c["at_hash"], let accessToken {
+            guard let expected = Self.leftHalfHash(accessToken, alg: alg), atHash.stringValue == expected else {
+                throw IDTokenProblem("the ID token's at_hash does not match the access token")
+            }
+        }
+    }
+
+    /// base64url of the left half of the hash the algorithm uses (at_hash, c_hash).
+    static func leftHalfHash(_ value: String, alg: String) -> String? {
+        let bytes = Array(value.utf8)
+        let digest: [UInt8]
+        switch alg.suffix(3) {
+        case "256": digest = Digest.sha256(bytes)
+        case "384": digest = Digest.sha384(bytes)
+        case "512": digest = Digest.sha512(bytes)
+        default: return nil
+        }
+        return Base64URL.encode(digest.prefix(digest.count / 2))
+    }
+}
+
+public struct IDTokenProblem: Error, Sendable, Equatable, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

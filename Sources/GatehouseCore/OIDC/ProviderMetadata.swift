@@ -1,0 +1,56 @@
+/// The parts of an OpenID Provider's discovery document Gatehouse uses, validated.
+public struct ProviderMetadata: Sendable, Equatable {
+    public var issuer: String
+    public var authorizationEndpoint: String
+    public var tokenEndpoint: String
+    public var userinfoEndpoint: String?
+    public var jwksURI: String
+    public var endSessionEndpoint: String?
+    public var signingAlgorithms: [String]
+    public var tokenEndpointAuthMethods: [String]
+
+    /// The issuer a discovery URL promises: the URL without `/.well-known/openid-configuration` (OpenID Discovery 4).
+    public static func expectedIssuer(forMetadataURL url: String) -> String {
+        let suffix = "/.well-known/openid-configuration"
+        return url.hasSuffix(suffix) ? String(url.dropLast(suffix.count)) : url
+    }
+
+    /// Parses and checks a discovery document: JSON object, required endpoints as http(s) URLs, and an
+    /// `issuer` exactly equal to the one expected, or a message saying what is wrong.
+    public static func parse(_ body: [UInt8], expectedIssuer: String) -> Result<ProviderMetadata, MetadataProblem> {
+        guard let json = JSONText.parseObject(body) else { return .failure(MetadataProblem("discovery document is not a JSON object")) }
+        func url(_ key: String, required: Bool) -> Result<String?, MetadataProblem> {
+            guard let value = json[key] else {
+                return required ? .failure(MetadataProblem("discovery document has no \(key)")) : .success(nil)
+            }
+            guard let s = value.stringValue, URLParts(s) != nil else { return .failure(MetadataProblem("\(key) is not an http(s) URL")) }
+            return .success(s)
+        }
+        guard let issuer = json["issuer"]?.stringValue else { return .failure(MetadataProblem("discovery document has no issuer")) }
+        guard issuer == expectedIssuer else {
+            return .failure(MetadataProblem("issuer \"\(issuer)\" is not the expected \"\(expectedIssuer)\""))
+        }
+        do {
+            let m = ProviderMetadata(
+                issuer: issuer,
+                authorizationEndpoint: try url("authorization_endpoint", required: true).get()!,
+                tokenEndpoint: try url("token_endpoint", required: true).get()!,
+                userinfoEndpoint: try url("userinfo_endpoint", required: false).get(),
+                jwksURI: try url("jwks_uri", required: true).get()!,
+                endSessionEndpoint: try url("end_session_endpoint", required: false).get(),
+                signingAlgorithms: json["id_token_signing_alg_values_supported"]?.arrayValue?.compactMap(\.stringValue) ?? ["RS256"],
+                tokenEndpointAuthMethods: json["token_endpoint_auth_methods_supported"]?.arrayValue?.compactMap(\.stringValue) ?? ["client_secret_basic"]
+            )
+            return .success(m)
+        } catch let problem as MetadataProblem {
+            return .failure(problem)
+        } catch {
+            return .failure(MetadataProblem("discovery document is invalid"))
+        }
+    }
+}
+
+public struct MetadataProblem: Error, Sendable, Equatable, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,97 @@
+import Logging
+
+/// The callback (path of `redirect_uri`): matches the pending login, exchanges the code, verifies the ID token,
+/// merges userinfo, seals the session and sends the browser back to the page it first asked for.
+struct Callback: Sendable {
+    let config: GatehouseConfig
+    let directory: ProviderDirectory
+    let pending: PendingLoginCookies
+    let sessions: SessionCookie
+    let tokens: TokenClient
+    let verifier: any SignatureVerifying
+    let returnURL: ReturnURL
+    let logger: Logger
+
+    /// Protocol claims that say nothing about the user: not kept in the session.
+    static let protocolClaims: Set<String> = ["aud", "exp", "iat", "nbf", "nonce", "at_hash", "c_hash", "s_hash", "azp", "jti",
+                                              "auth_time", "sid", "session_state", "acr", "amr", "typ", "uti", "rh", "xms_tcdt"]
+
+    func handle(_ ctx: RequestContext, now: Int64) throws(GatehouseError) -> Response {
+        let query = ctx.request.query
+        if let error = query["error"] {
+            let code = TokenClient.safeErrorCode(error)
+            throw GatehouseError(.badRequest, "The sign-in service did not sign you in (\(code.isEmpty ? "error" : code)). Please try again.",
+                                 detail: "provider returned error \(code)")
+        }
+        guard let state = query["state"], !state.isEmpty else {
+            throw GatehouseError(.badRequest, "This sign-in link is incomplete. Please start again.", detail: "callback without state")
+        }
+        guard let login = pending.find(state: state, in: ctx.cookies, now: now) else {
+            throw GatehouseError(.badRequest, "This sign-in attempt has expired or was already completed. Please start again.",
+                                 detail: "no pending login matches the state (expired, replayed or forged)")
+        }
+        guard let provider = config.auth.providers[login.provider], let redirectURI = config.auth.redirectURI else {
+            throw GatehouseError(.badRequest, "This sign-in attempt is no longer valid. Please start again.", detail: "provider \(login.provider) no longer configured")
+        }
+        let metadata = try directory.metadata(for: provider)
+        // RFC 9207: when the provider names itself in the callback, it must be the one this login went to.
+        if let iss = query["iss"], iss != metadata.issuer {
+            throw GatehouseError(.badRequest, "The sign-in answer came from an unexpected service.", detail: "callback iss does not match the issuer")
+        }
+        guard let code = query["code"], !code.isEmpty else {
+            throw GatehouseError(.badRequest, "The sign-in service sent no authorization code. Please start again.", detail: "callback without code")
+        }
+        let tokens = try tokens.exchange(code: code, login: login, provider: provider, metadata: metadata, redirectURI: redirectURI)
+        var claims = try verifiedClaims(tokens, login: login, provider: provider, metadata: metadata, now: now)
+        mergeUserinfo(into: &claims, tokens: tokens, metadata: metadata, provider: provider)
+
+        let keepID = config.auth.exposeTokens.contains(.id) || metadata.endSessionEndpoint != nil
+        let session = Session(provider: provider.name, claims: claims.filter { !Self.protocolClaims.contains($0.key) },
+                              issuedAt: now, expiresAt: now + config.cookie.lifetime.wholeSeconds,
+                              idToken: keepID ? tokens.idToken : nil,
+                              accessToken: config.auth.exposeTokens.contains(.access) ? tokens.accessToken : nil)
+        guard let sessionCookies = sessions.write(session, existing: ctx.cookies) else {
+            throw GatehouseError(.internal, "Your account has too much information to fit a session.", detail: "session for provider \(provider.name) exceeds the cookie cap")
+        }
+        let headers = (sessionCookies + [pending.finish(state: state)]).map { Response.Header("Set-Cookie", $0.headerValue) }
+        return .redirect(to: returnURL.validate(login.returnTo), headers: headers)
+    }
+
+    func verifiedClaims(_ tokens: TokenClient.Tokens, login: PendingLogin, provider: ProviderConfig, metadata: ProviderMetadata, now: Int64) throws(GatehouseError) -> [String: JSONValue] {
+        let validator = IDTokenValidator(issuer: metadata.issuer, clientID: provider.clientID, advertised: metadata.signingAlgorithms,
+                                         configured: provider.allowedSigningAlgorithms, verifier: verifier)
+        do {
+            let header = try validator.header(of: tokens.idToken)
+            let keys = header.alg == "none" ? [] : try directory.keys(for: provider, metadata: metadata, alg: header.alg, kid: header.kid)
+            return try validator.validate(tokens.idToken, candidates: keys, nonce: login.nonce, accessToken: tokens.accessToken, now: now)
+        } catch let problem as IDTokenProblem {
+            throw GatehouseError(.badRequest, "The sign-in could not be verified. Please start again.", detail: "ID token refused: \(problem.description)")
+        } catch let error as GatehouseError {
+            throw error
+        } catch {
+            throw GatehouseError(.internal, "The sign-in could not be verified.", detail: "unexpected error while verifying the ID token")
+        }
+    }
+
+    /// Userinfo claims join the ID token's when the response's `sub` is the ID token's; otherwise they are
+    /// discarded (the login stands on the ID token), as mod_auth_openidc does.
+    func mergeUserinfo(into claims: inout [String: JSONValue], tokens: TokenClient.Tokens, metadata: ProviderMetadata, provider: ProviderConfig) {
+        guard let endpoint = metadata.userinfoEndpoint, let accessToken = tokens.accessToken else { return }
+        switch self.tokens.userinfo(accessToken: accessToken, endpoint: endpoint) {
+        case .failure(let error):
+            logger.warning("userinfo not used", metadata: ["provider": .string(provider.name), "detail": .string(error.detail)])
+        case .success(let info):
+            guard info["sub"] == claims["sub"] else {
+                logger.warning("userinfo refused: its sub differs from the ID token's", metadata: ["provider": .string(provider.name)])
+                return
+            }
+            merge(info, into: &claims)
+        }
+    }
+
+    func merge(_ info: [String: JSONValue], into claims: inout [String: JSONValue]) {
+        for (key, value) in info where claims[key] == nil || !["iss", "sub", "aud"].contains(key) {
+            claims[key] = value
+        }
+    }
+}
