@@ -1,0 +1,114 @@
+@testable import GatehouseCore
+import GatehouseCrypto
+import Testing
+
+@Suite struct IDTokenValidatorTests {
+    let provider = FakeProvider()
+    let now: Int64 = 1_800_000_000
+    let keys = JWKSet(parsing: Array(#"{"keys":[{"kty":"RSA","kid":"k1","use":"sig","n":"x","e":"AQAB"}]}"#.utf8))!.keys
+
+    func validator(configured: [String] = [], advertised: [String] = ["RS256"]) -> IDTokenValidator {
+        IDTokenValidator(issuer: provider.issuer, clientID: "client-1", advertised: advertised, configured: configured, verifier: FakeVerifier())
+    }
+
+    func check(_ changes: [String: JSONValue?], header: [String: JSONValue] = ["alg": .string("RS256"), "kid": .string("k1")],
+               signature: String = "valid", accessToken: String? = nil, configured: [String] = []) throws(IDTokenProblem) {
+        let token = FakeProvider.token(provider.claims(nonce: "n-1", now: now, changes), header: header, signature: signature)
+        _ = try validator(configured: configured).validate(token, candidates: keys, nonce: "n-1", accessToken: accessToken, now: now)
+    }
+
+    @Test func acceptsAGoodToken() throws {
+        try check([:])
+        try check(["aud": .array([.string("client-1"), .string("other")]), "azp": .string("client-1")])
+    }
+
+    @Test(arguments: [
+        ("iss", JSONValue?.some(.string("https://example.org/")), "iss"),
+        ("aud", .some(.string("https://example.com/")), "aud"),
+        ("aud", .some(.array([.string("client-1"), .string("other")])), "azp"),
+        ("azp", .some(.string("someone-else")), "azp"),
+        ("exp", .some(.number(1_799_999_000)), "expired"),
+        ("exp", nil, "exp"),
+        ("iat", nil, "iat"),
+        ("iat", .some(.string("yesterday")), "iat"),
+        ("iat", .some(.number(1_800_001_000)), "future"),
+        ("nbf", .some(.number(1_800_001_000)), "nbf"),
+        ("nonce", .some(.string("012345678")), "nonce"),
+        ("nonce", nil, "nonce"),
+        ("sub", nil, "sub"),
+        ("sub", .some(.string("")), "sub"),
+    ])
+    func refusesBadClaims(key: String, value: JSONValue?, mentions: String) {
+        do {
+            try check([key: value])
+            Issue.record("accepted a token with \(key) = \(String(describing: value))")
+        } catch {
+            #expect(error.description.contains(mentions))
+        }
+    }
+
+    @Test func refusesBadSignaturesAndUnknownKeys() {
+        #expect(throws: IDTokenProblem.self) { try check([:], signature: "forged") }
+        #expect(throws: IDTokenProblem.self) {
+            let token = FakeProvider.token(provider.claims(nonce: "n-1", now: now), signature: "valid")
+            _ = try validator().validate(token, candidates: [], nonce: "n-1", accessToken: nil, now: now)
+        }
+    }
+
+    @Test func refusesNoneAndHMACUnlessConfigured() throws {
+        #expect(throws: IDTokenProblem.self) { try check([:], header: ["alg": .string("none")], signature: "") }
+        #expect(throws: IDTokenProblem.self) { try check([:], header: ["alg": .string("HS256"), "kid": .string("k1")]) }
+        // Even when the provider advertises them.
+        let v = validator(advertised: ["none", "HS256", "RS256"])
+        #expect(!v.allowedAlgorithms.contains("none") && !v.allowedAlgorithms.contains("HS256"))
+        // `none` is accepted only when the config names it, and then only unsigned.
+        try check([:], header: ["alg": .string("none")], signature: "", configured: ["none"])
+        #expect(throws: IDTokenProblem.self) { try check([:], header: ["alg": .string("none")], signature: "abc", configured: ["none"]) }
+    }
+
+    @Test func refusesWrongTyp() throws {
+        #expect(throws: IDTokenProblem.self) { try check([:], header: ["alg": .string("RS256"), "kid": .string("k1"), "typ": .string("at+jwt")]) }
+        try check([:], header: ["alg": .string("RS256"), "kid": .string("k1"), "typ": .string("JWT")])
+    }
+
+    @Test func atHash() throws {
+        let good = IDTokenValidator.leftHalfHash("at-123", alg: "RS256")!
+        #expect(good == Base64URL.encode(Digest.sha256(Array("at-123".utf8)).prefix(16)))
+        try check(["at_hash": .string(good)], accessToken: "at-123")
+        #expect(throws: IDTokenProblem.self) { try check(["at_hash": .string(good)], accessToken: "other-token") }
+    }
+
+    @Test(arguments: ["", "a.b", "a.b.c.d", "!!!.###.$$$", "e30.e30.", String(repeating: "A", count: 70_000) + ".e30.x"])
+    func malformedTokens(token: String) {
+        #expect(throws: IDTokenProblem.self) { _ = try validator().validate(token, candidates: keys, nonce: "n-1", accessToken: nil, now: now) }
+    }
+}
+
+@Suite struct JWKSetAndMetadataTests {
+    @Test func keyChoiceWithoutKidUsesTypeUseAndAlg() throws {
+        let set = try #require(JWKSet(parsing: Array("""
+        {"keys":[{"kty":"RSA","use":"sig","kid":"a"},{"kty":"EC","use":"sig","crv":"P-256","kid":"b"},
+                 {"kty":"RSA","use":"enc","kid":"c"},{"kty":"EC","use":"enc","crv":"P-256","kid":"d"},
+                 {"kty":"RSA","kid":"e","alg":"RS512"},{"kty":"oct","kid":"f"}]}
+        """.utf8)))
+        #expect(set.candidates(alg: "RS256", kid: nil).map(\.kid) == ["a"])
+        #expect(set.candidates(alg: "ES256", kid: nil).map(\.kid) == ["b"])
+        #expect(set.candidates(alg: "RS256", kid: "c").isEmpty)
+        #expect(set.candidates(alg: "RS512", kid: nil).map(\.kid) == ["a", "e"])
+        #expect(set.candidates(alg: "HS256", kid: nil).isEmpty)
+        #expect(JWKSet(parsing: Array("[]".utf8)) == nil)
+    }
+
+    @Test func discoveryIssuerMustMatchExactly() {
+        let url = "https://idp.example.com/realms/x/.well-known/openid-configuration"
+        #expect(ProviderMetadata.expectedIssuer(forMetadataURL: url) == "https://idp.example.com/realms/x")
+        let doc = #"{"issuer":"https://example.com","authorization_endpoint":"https://e/a","token_endpoint":"https://e/t","jwks_uri":"https://e/j"}"#
+        guard case .failure(let p) = ProviderMetadata.parse(Array(doc.utf8), expectedIssuer: "https://idp.example.com/realms/x") else {
+            Issue.record("accepted a foreign issuer"); return
+        }
+        #expect(p.description.contains("not the expected"))
+        if case .success = ProviderMetadata.parse(Array("not json".utf8), expectedIssuer: "x") { Issue.record("accepted garbage") }
+        let missing = #"{"issuer":"x","authorization_endpoint":"https://e/a","jwks_uri":"https://e/j"}"#
+        if case .success = ProviderMetadata.parse(Array(missing.utf8), expectedIssuer: "x") { Issue.record("accepted a document without token_endpoint") }
+    }
+}

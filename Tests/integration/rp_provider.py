@@ -1,0 +1,548 @@
+#!/usr/bin/env python3
+"""A small, deliberately misbehaving OpenID Connect provider for Gatehouse's relying-party tests.
+
+Serves the 20 OpenID Foundation Basic RP and Config RP certification cases (listed in CASES below) plus two
+extras: `slow` (token endpoint sleeps 30 s) and `garbage` (discovery answers non-JSON bytes).
+Every case is its own issuer:
+
+    issuer         http://127.0.0.1:PORT/<case>
+    discovery      <issuer>/.well-known/openid-configuration
+    endpoints      <issuer>/authorize  <issuer>/token  <issuer>/userinfo  <issuer>/end_session
+    keys           <issuer>/jwks   (rp-key-rotation-op-sign-key: <issuer>/jwks-<generation>.json, see below)
+    test control   GET /_log (JSON list of the requests seen), POST /_reset (clear it), GET / (list of cases)
+
+Usage: python3 rp_provider.py --port PORT [--host 127.0.0.1] [--client-id ID] [--client-secret SECRET]
+Prints `READY http://HOST:PORT` once listening (--port 0 picks a free port); exits 0 on SIGTERM/SIGINT.
+
+The provider is strict where a relying party can get things wrong:
+  * one registered client (default client_id `gatehouse-test`, client_secret `test-secret-!@#`); the token
+    endpoint requires client_secret_basic or client_secret_post (never both). In Basic, id and secret must be
+    form-urlencoded first (RFC 6749 2.3.1): raw characters outside [A-Za-z0-9-._~*!'()+] are refused, so an
+    unencoded `@` or `#` from the secret fails with 401 invalid_client;
+  * PKCE: only S256; a code issued with a challenge needs the matching code_verifier, a code issued without one
+    refuses a verifier (downgrade protection);
+  * codes are single-use (the first redemption attempt that passes client authentication consumes the code),
+    bound to the client and the redirect_uri, valid 120 s; the authorization request must ask for `openid`;
+  * userinfo accepts the access token only in `Authorization: Bearer`; a token in the query or body gets 401.
+Redirect URIs are not pre-registered: any absolute http(s) redirect_uri is accepted at /authorize.
+UserInfo returns `sub`, `groups` and the claims of the requested scopes (profile, email, phone, address); the ID
+token always carries email, email_verified, name, preferred_username and groups. `login_hint` picks the user
+(default `diana`; unknown names get a synthesised user).
+
+Key rotation: in both rotation cases every ID token is signed with a freshly generated RSA key whose kid is
+`rotated_rsa_<unix time>_<counter>`; the JWKS then holds only that key. In `rp-key-rotation-op-sign-key` each
+discovery fetch also generates a new key and publishes the JWKS under a new file name (`jwks-<n>.json`); older
+file names answer 404 (a relying party must use the jwks_uri of the configuration it last fetched). In the
+`-native` case the jwks_uri stays `<issuer>/jwks` and discovery changes nothing.
+"""
+import argparse
+import base64
+import hashlib
+import hmac
+import json
+import re
+import secrets
+import signal
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, unquote_plus, urlencode, urlsplit, urlunsplit
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+
+# Per-case behaviour. Keys: claims (override ID token claims), drop (remove ID token claims), keys (which key set
+# signs: default/single/multiple), kid (False: no kid in the JWS header), alg ("none": unsigned), bad_sig (sort the
+# signature's characters), userinfo (override userinfo claims), discovery_issuer, rotate ("reset" on discovery or
+# "native"), token_delay (seconds; overridable with --slow-seconds), garbage (discovery returns non-JSON bytes).
+CASES = {
+    "rp-response_type-code": {},
+    "rp-scope-userinfo-claims": {},
+    "rp-nonce-invalid": {"claims": {"nonce": "012345678"}},
+    "rp-token_endpoint-client_secret_basic": {},
+    "rp-id_token-aud": {"claims": {"aud": "https://example.com/"}},
+    "rp-id_token-kid-absent-single-jwks": {"keys": "single", "kid": False},
+    "rp-id_token-sig-none": {"alg": "none"},
+    "rp-id_token-issuer-mismatch": {"claims": {"iss": "https://example.org/"}},
+    "rp-id_token-kid-absent-multiple-jwks": {"keys": "multiple", "kid": False},
+    "rp-id_token-bad-sig-rs256": {"bad_sig": True},
+    "rp-id_token-iat": {"drop": ["iat"]},
+    "rp-id_token-sig-rs256": {},
+    "rp-id_token-sub": {"drop": ["sub"]},
+    "rp-userinfo-bad-sub-claim": {"userinfo": {"sub": "foobar"}},
+    "rp-userinfo-bearer-header": {},
+    "rp-discovery-openid-configuration": {},
+    "rp-discovery-jwks_uri-keys": {},
+    "rp-discovery-issuer-not-matching-config": {"discovery_issuer": "https://example.com"},
+    "rp-key-rotation-op-sign-key": {"rotate": "reset"},
+    "rp-key-rotation-op-sign-key-native": {"rotate": "native"},
+    "slow": {"token_delay": 30},
+    "garbage": {"garbage": True},
+}
+
+USERS = {
+    "diana": {
+        "sub": "diana", "name": "Diana Prince", "given_name": "Diana", "family_name": "Prince",
+        "preferred_username": "diana", "email": "diana@example.org", "email_verified": True,
+        "phone_number": "+46 90 7865000", "phone_number_verified": False,
+        "address": {"formatted": "Imperativ Vägen 24\nSE-907 40 Umeå\nSweden", "street_address": "Imperativ Vägen 24",
+                    "locality": "Umeå", "postal_code": "SE-907 40", "country": "Sweden"},
+        "groups": ["admins", "staff"],
+    },
+    "bruce": {
+        "sub": "bruce", "name": "Bruce Wayne", "given_name": "Bruce", "family_name": "Wayne",
+        "preferred_username": "bruce", "email": "bruce@example.org", "email_verified": False, "groups": ["staff"],
+    },
+}
+SCOPE_CLAIMS = {
+    "profile": ["name", "given_name", "family_name", "preferred_username"],
+    "email": ["email", "email_verified"],
+    "phone": ["phone_number", "phone_number_verified"],
+    "address": ["address"],
+}
+ID_TOKEN_USER_CLAIMS = ["email", "email_verified", "name", "preferred_username", "groups"]
+FORM_SAFE = re.compile(r"(?:[A-Za-z0-9\-._~*!'()+]|%[0-9A-Fa-f]{2})*")
+VERIFIER = re.compile(r"[A-Za-z0-9\-._~]{43,128}")
+GARBAGE = b"\x00\xff\xfe<html>definitely not {json\x89PNG\r\n"
+
+
+def b64u(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def b64u_int(n: int, length: int = 0) -> str:
+    return b64u(n.to_bytes(length or (n.bit_length() + 7) // 8, "big"))
+
+
+def s256(verifier: str) -> str:
+    return b64u(hashlib.sha256(verifier.encode("ascii")).digest())
+
+
+def user_for(sub: str) -> dict:
+    return USERS.get(sub) or {"sub": sub, "name": sub.title(), "preferred_username": sub,
+                              "email": f"{sub}@example.org", "email_verified": True, "groups": []}
+
+
+def add_query(url: str, params: dict) -> str:
+    parts = urlsplit(url)
+    query = "&".join(q for q in (parts.query, urlencode(params)) if q)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
+
+
+class Key:
+    """An RSA-2048 or EC P-256 key with its public JWK."""
+
+    def __init__(self, kty: str, use: str, kid: str):
+        self.kty, self.use, self.kid = kty, use, kid
+        if kty == "RSA":
+            self.private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+            self.alg = "RS256" if use == "sig" else "RSA-OAEP"
+        else:
+            self.private = ec.generate_private_key(ec.SECP256R1())
+            self.alg = "ES256" if use == "sig" else "ECDH-ES"
+
+    def jwk(self) -> dict:
+        pub = self.private.public_key().public_numbers()
+        jwk = {"kty": self.kty, "use": self.use, "alg": self.alg, "kid": self.kid}
+        if self.kty == "RSA":
+            jwk.update(n=b64u_int(pub.n), e=b64u_int(pub.e))
+        else:
+            jwk.update(crv="P-256", x=b64u_int(pub.x, 32), y=b64u_int(pub.y, 32))
+        return jwk
+
+    def sign_rs256(self, data: bytes) -> bytes:
+        return self.private.sign(data, padding.PKCS1v15(), hashes.SHA256())
+
+
+# Static key sets: (kty, use, kid) per key; the index of the key that signs. Generated lazily, once.
+KEY_SETS = {
+    "default": ([("RSA", "sig", "gatehouse-test-rsa-1")], 0),
+    "single": ([("RSA", "sig", "single-rsa-sig"), ("EC", "sig", "single-ec-sig"),
+                ("RSA", "enc", "single-rsa-enc"), ("EC", "enc", "single-ec-enc")], 0),
+    "multiple": ([("RSA", "enc", "m0"), ("RSA", "sig", "m1"), ("RSA", "enc", "m2"), ("RSA", "sig", "m3"),
+                  ("EC", "sig", "m4"), ("EC", "enc", "m5"), ("EC", "sig", "m6"), ("EC", "enc", "m7")], 1),
+}
+
+
+class Rotation:
+    """Key state of a rotation case: one current signing key, replaced on every ID token."""
+    counter = 0
+
+    def __init__(self, reset_on_discovery: bool):
+        self.lock = threading.Lock()
+        self.reset_on_discovery = reset_on_discovery
+        self.generation = 0
+        self.key = None
+
+    def _fresh(self):
+        Rotation.counter += 1
+        self.key = Key("RSA", "sig", f"rotated_rsa_{int(time.time())}_{Rotation.counter}")
+
+    def on_discovery(self):
+        with self.lock:
+            if self.reset_on_discovery:
+                self.generation += 1
+                self._fresh()
+
+    def jwks_name(self) -> str:
+        return f"jwks-{self.generation}.json" if self.reset_on_discovery else "jwks"
+
+    def keys(self) -> list:
+        with self.lock:
+            if self.key is None:
+                self._fresh()
+            return [self.key]
+
+    def new_signing_key(self) -> Key:
+        with self.lock:
+            self._fresh()
+            return self.key
+
+
+class Provider:
+    """All mutable state: keys, codes, access tokens and the request log."""
+
+    def __init__(self, client_id: str, client_secret: str, slow_seconds: float):
+        self.client_id, self.client_secret, self.slow_seconds = client_id, client_secret, slow_seconds
+        self.lock = threading.Lock()
+        self.key_sets = {}
+        self.rotations = {name: Rotation(cfg["rotate"] == "reset") for name, cfg in CASES.items() if "rotate" in cfg}
+        self.codes, self.used_codes, self.tokens, self.log = {}, set(), {}, []
+
+    def key_set(self, name: str) -> tuple:
+        with self.lock:
+            if name not in self.key_sets:
+                specs, signer = KEY_SETS[name]
+                self.key_sets[name] = ([Key(*spec) for spec in specs], signer)
+            return self.key_sets[name]
+
+    def published_keys(self, case: str) -> list:
+        if case in self.rotations:
+            return self.rotations[case].keys()
+        return self.key_set(CASES[case].get("keys", "default"))[0]
+
+    def signing_key(self, case: str) -> Key:
+        if case in self.rotations:
+            return self.rotations[case].new_signing_key()
+        keys, signer = self.key_set(CASES[case].get("keys", "default"))
+        return keys[signer]
+
+    def id_token(self, case: str, issuer: str, grant: dict, access_token: str) -> tuple:
+        cfg, now, user = CASES[case], int(time.time()), user_for(grant["sub"])
+        claims = {"iss": issuer, "sub": user["sub"], "aud": grant["client_id"], "exp": now + 300, "iat": now,
+                  "auth_time": grant["auth_time"],
+                  "at_hash": b64u(hashlib.sha256(access_token.encode("ascii")).digest()[:16])}
+        if grant["nonce"] is not None:
+            claims["nonce"] = grant["nonce"]
+        claims.update({k: user[k] for k in ID_TOKEN_USER_CLAIMS if k in user})
+        claims.update(cfg.get("claims", {}))
+        for name in cfg.get("drop", ()):
+            claims.pop(name, None)
+        if cfg.get("alg") == "none":
+            header, key = {"alg": "none"}, None
+        else:
+            key = self.signing_key(case)
+            header = {"alg": "RS256", "typ": "JWT"}
+            if cfg.get("kid", True):
+                header["kid"] = key.kid
+        signing_input = b64u(json.dumps(header).encode()) + "." + b64u(json.dumps(claims).encode())
+        signature = b64u(key.sign_rs256(signing_input.encode("ascii"))) if key else ""
+        if cfg.get("bad_sig"):
+            signature = "".join(sorted(signature))
+        return signing_input + "." + signature, header
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "GatehouseTestOP/1"
+
+    def log_message(self, fmt, *args):
+        if self.server.verbose:
+            super().log_message(fmt, *args)
+
+    def do_GET(self):
+        self.dispatch("GET")
+
+    def do_POST(self):
+        self.dispatch("POST")
+
+    # --- plumbing ---------------------------------------------------------------------------------------------
+
+    def dispatch(self, method: str):
+        self.op: Provider = self.server.provider
+        url = urlsplit(self.path)
+        self.query = dict(parse_qsl(url.query, keep_blank_values=True))
+        length = int(self.headers.get("Content-Length") or 0)
+        self.raw_body = self.rfile.read(length) if length else b""
+        ctype = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        self.is_form = ctype == "application/x-www-form-urlencoded"
+        self.form = dict(parse_qsl(self.raw_body.decode("utf-8", "replace"), keep_blank_values=True)) \
+            if self.is_form else {}
+        authz = self.headers.get("Authorization") or ""
+        self.entry = {"time": time.time(), "method": method, "path": url.path, "case": None, "endpoint": None,
+                      "client_auth": None, "bearer_header": authz[:7].lower() == "bearer ", "pkce": None}
+        try:
+            self.route(method, url.path)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        except Exception as exc:  # a fixture bug must show up as a 500, not a hung or reset connection
+            self.log_error("internal error: %r", exc)
+            self.fail(500, "server_error", repr(exc))
+        if self.entry["endpoint"] is not None:
+            with self.op.lock:
+                self.op.log.append(self.entry)
+
+    def route(self, method: str, path: str):
+        if path == "/_log" and method == "GET":
+            with self.op.lock:
+                return self.send(200, list(self.op.log))
+        if path == "/_reset" and method == "POST":
+            with self.op.lock:
+                self.op.log.clear()
+            return self.send(200, {"ok": True})
+        if path == "/":
+            return self.send(200, {"cases": sorted(CASES)})
+        case, _, rest = path.lstrip("/").partition("/")
+        if case not in CASES:
+            return self.send(404, {"error": "not_found", "error_description": f"unknown case {case!r}"})
+        issuer = f"{self.server.base_url}/{case}"
+        self.entry.update(case=case, endpoint=rest)
+        if rest == ".well-known/openid-configuration" and method == "GET":
+            return self.discovery(case, issuer)
+        if rest == "jwks" or re.fullmatch(r"jwks-\d+\.json", rest):
+            return self.jwks(case, rest)
+        if rest == "authorize":
+            return self.authorize(case, issuer, {**self.query, **self.form})
+        if rest == "token":
+            if method != "POST":
+                return self.send(405, {"error": "invalid_request", "error_description": "POST only"},
+                                 headers={"Allow": "POST"})
+            return self.token(case, issuer)
+        if rest == "userinfo":
+            return self.userinfo(case)
+        if rest == "end_session":
+            return self.end_session({**self.query, **self.form})
+        self.send(404, {"error": "not_found", "error_description": f"no endpoint {rest!r} in case {case!r}"})
+
+    def send(self, status: int, body, ctype: str = "application/json", headers: dict | None = None):
+        if isinstance(body, (dict, list)):
+            body = json.dumps(body).encode()
+        elif isinstance(body, str):
+            body = body.encode()
+        self.entry["status"] = status
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def fail(self, status: int, error: str, description: str, headers: dict | None = None):
+        self.entry["error"] = error
+        self.send(status, {"error": error, "error_description": description}, headers=headers)
+
+    def html(self, status: int, title: str, text: str):
+        self.send(status, f"<!doctype html><title>{title}</title><h1>{title}</h1><p>{text}</p>",
+                  "text/html; charset=utf-8")
+
+    # --- endpoints --------------------------------------------------------------------------------------------
+
+    def discovery(self, case: str, issuer: str):
+        cfg = CASES[case]
+        if cfg.get("garbage"):
+            return self.send(200, GARBAGE)
+        jwks_name = "jwks"
+        if case in self.op.rotations:
+            self.op.rotations[case].on_discovery()
+            jwks_name = self.op.rotations[case].jwks_name()
+        self.send(200, {
+            "issuer": cfg.get("discovery_issuer", issuer),
+            "authorization_endpoint": f"{issuer}/authorize",
+            "token_endpoint": f"{issuer}/token",
+            "userinfo_endpoint": f"{issuer}/userinfo",
+            "jwks_uri": f"{issuer}/{jwks_name}",
+            "end_session_endpoint": f"{issuer}/end_session",
+            "response_types_supported": ["code"],
+            "response_modes_supported": ["query"],
+            "grant_types_supported": ["authorization_code"],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": ["none"] if cfg.get("alg") == "none" else ["RS256"],
+            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+            "code_challenge_methods_supported": ["S256"],
+            "scopes_supported": ["openid", "profile", "email", "phone", "address"],
+            "claims_supported": sorted({"sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "groups",
+                                        *(c for cs in SCOPE_CLAIMS.values() for c in cs)}),
+        })
+
+    def jwks(self, case: str, name: str):
+        rotation = self.op.rotations.get(case)
+        expected = rotation.jwks_name() if rotation else "jwks"
+        if name != expected:
+            return self.fail(404, "not_found", f"this case publishes its keys at {expected!r}")
+        self.send(200, {"keys": [k.jwk() for k in self.op.published_keys(case)]}, "application/jwk-set+json")
+
+    def authorize(self, case: str, issuer: str, p: dict):
+        self.entry["params"] = p
+        redirect_uri, state = p.get("redirect_uri", ""), p.get("state")
+        if p.get("client_id") != self.op.client_id:
+            return self.html(400, "Unknown client", "client_id is not registered with this provider.")
+        if urlsplit(redirect_uri).scheme not in ("http", "https") or not urlsplit(redirect_uri).netloc:
+            return self.html(400, "Bad redirect_uri", "redirect_uri must be an absolute http(s) URL.")
+
+        def back(**params):
+            if state is not None:
+                params["state"] = state
+            params["iss"] = issuer
+            self.entry["error"] = params.get("error")
+            self.send(302, b"", "text/plain", {"Location": add_query(redirect_uri, params)})
+
+        if p.get("response_type") != "code":
+            return back(error="unsupported_response_type", error_description="only response_type=code")
+        if "openid" not in p.get("scope", "").split():
+            return back(error="invalid_scope", error_description="scope must include openid")
+        challenge, method = p.get("code_challenge"), p.get("code_challenge_method")
+        if (challenge or method) and (method != "S256" or not challenge):
+            return back(error="invalid_request", error_description="PKCE: code_challenge with method S256 only")
+        code = secrets.token_urlsafe(24)
+        with self.op.lock:
+            self.op.codes[code] = {
+                "case": case, "client_id": p["client_id"], "redirect_uri": redirect_uri, "nonce": p.get("nonce"),
+                "code_challenge": challenge, "scope": p.get("scope", ""), "sub": p.get("login_hint") or "diana",
+                "auth_time": int(time.time()), "expires": time.time() + 120}
+        back(code=code)
+
+    def client_authentication(self):
+        """Returns the authenticated client_id, or None after answering with an error."""
+        authz = self.headers.get("Authorization") or ""
+        basic, post = authz[:6].lower() == "basic ", "client_secret" in self.form
+        self.entry["client_auth"] = "client_secret_basic" if basic else "client_secret_post" if post else "none"
+        challenge = {"WWW-Authenticate": 'Basic realm="gatehouse-test-op"'}
+        if basic and post:
+            return self.fail(400, "invalid_request", "more than one client authentication method")
+        if basic:
+            try:
+                raw_id, raw_secret = base64.b64decode(authz[6:].strip(), validate=True).decode().split(":", 1)
+            except ValueError:
+                return self.fail(401, "invalid_client", "malformed Basic credentials", challenge)
+            if not (FORM_SAFE.fullmatch(raw_id) and FORM_SAFE.fullmatch(raw_secret)):
+                return self.fail(401, "invalid_client",
+                                 "Basic credentials must be form-urlencoded first (RFC 6749 2.3.1)", challenge)
+            client_id, secret = unquote_plus(raw_id), unquote_plus(raw_secret)
+        elif post:
+            client_id, secret = self.form.get("client_id", ""), self.form["client_secret"]
+        else:
+            return self.fail(401, "invalid_client", "client authentication required", challenge)
+        if not (hmac.compare_digest(client_id.encode(), self.op.client_id.encode())
+                and hmac.compare_digest(secret.encode(), self.op.client_secret.encode())):
+            return self.fail(401, "invalid_client", "unknown client or wrong secret", challenge)
+        if self.form.get("client_id", client_id) != client_id:
+            return self.fail(401, "invalid_client", "client_id in the body differs from the authenticated one")
+        return client_id
+
+    def token(self, case: str, issuer: str):
+        delay = CASES[case].get("token_delay")
+        if delay:
+            time.sleep(self.op.slow_seconds if self.op.slow_seconds is not None else delay)
+        if not self.is_form:
+            return self.fail(400, "invalid_request", "body must be application/x-www-form-urlencoded")
+        self.entry["params"] = {k: ("<redacted>" if k == "client_secret" else v) for k, v in self.form.items()}
+        client_id = self.client_authentication()
+        if client_id is None:
+            return
+        if self.form.get("grant_type") != "authorization_code":
+            return self.fail(400, "unsupported_grant_type", "only authorization_code")
+        code = self.form.get("code", "")
+        with self.op.lock:
+            grant = self.op.codes.pop(code, None)
+            replay = grant is None and code in self.op.used_codes
+            self.op.used_codes.add(code)
+        if grant is None:
+            return self.fail(400, "invalid_grant", "code already used" if replay else "unknown code")
+        if grant["case"] != case or grant["expires"] < time.time() or grant["client_id"] != client_id:
+            return self.fail(400, "invalid_grant", "code expired or issued for another case or client")
+        if self.form.get("redirect_uri") != grant["redirect_uri"]:
+            return self.fail(400, "invalid_grant", "redirect_uri differs from the authorization request")
+        verifier = self.form.get("code_verifier")
+        if grant["code_challenge"]:
+            if not verifier:
+                self.entry["pkce"] = "missing"
+                return self.fail(400, "invalid_grant", "code_verifier required")
+            if not VERIFIER.fullmatch(verifier) or s256(verifier) != grant["code_challenge"]:
+                self.entry["pkce"] = "failed"
+                return self.fail(400, "invalid_grant", "code_verifier does not match the code_challenge")
+            self.entry["pkce"] = "verified"
+        elif verifier:
+            self.entry["pkce"] = "unexpected"
+            return self.fail(400, "invalid_grant", "code_verifier sent but no code_challenge was")
+        else:
+            self.entry["pkce"] = "not_used"
+        access_token = secrets.token_urlsafe(32)
+        with self.op.lock:
+            self.op.tokens[access_token] = {"case": case, "sub": grant["sub"], "scope": grant["scope"],
+                                            "expires": time.time() + 300}
+        id_token, header = self.op.id_token(case, issuer, grant, access_token)
+        self.entry.update(alg=header["alg"], kid=header.get("kid"))
+        self.send(200, {"access_token": access_token, "token_type": "Bearer", "expires_in": 300,
+                        "scope": grant["scope"], "id_token": id_token}, headers={"Pragma": "no-cache"})
+
+    def userinfo(self, case: str):
+        realm = 'Bearer realm="gatehouse-test-op"'
+        if "access_token" in self.query or "access_token" in self.form:
+            return self.fail(401, "invalid_request", "send the access token in the Authorization header only",
+                             {"WWW-Authenticate": realm + ', error="invalid_request"'})
+        authz = self.headers.get("Authorization") or ""
+        if not self.entry["bearer_header"]:
+            return self.fail(401, "invalid_request", "Authorization: Bearer required", {"WWW-Authenticate": realm})
+        with self.op.lock:
+            grant = self.op.tokens.get(authz[7:].strip())
+        if not grant or grant["case"] != case or grant["expires"] < time.time():
+            return self.fail(401, "invalid_token", "unknown or expired access token",
+                             {"WWW-Authenticate": realm + ', error="invalid_token"'})
+        user, scopes = user_for(grant["sub"]), grant["scope"].split()
+        names = ["sub", "groups"] + [c for s in scopes for c in SCOPE_CLAIMS.get(s, [])]
+        claims = {k: user[k] for k in names if k in user}
+        claims.update(CASES[case].get("userinfo", {}))
+        self.send(200, claims)
+
+    def end_session(self, p: dict):
+        self.entry["params"] = p
+        target = p.get("post_logout_redirect_uri")
+        if target:
+            params = {"state": p["state"]} if "state" in p else {}
+            return self.send(302, b"", "text/plain", {"Location": add_query(target, params)})
+        self.html(200, "Signed out", "You have been signed out of the test provider.")
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--port", type=int, required=True, help="0 picks a free port")
+    ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--client-id", default="gatehouse-test")
+    ap.add_argument("--client-secret", default="test-secret-!@#")
+    ap.add_argument("--slow-seconds", type=float, default=None, help="token delay of the `slow` case (30)")
+    ap.add_argument("--verbose", action="store_true", help="log requests to stderr")
+    args = ap.parse_args(argv)
+    if not (args.host.startswith("127.") or args.host == "localhost"):
+        ap.error("the test provider binds loopback addresses only")
+    server = ThreadingHTTPServer((args.host, args.port), Handler)
+    server.daemon_threads = True
+    server.verbose = args.verbose
+    server.provider = Provider(args.client_id, args.client_secret, args.slow_seconds)
+    server.base_url = f"http://{args.host}:{server.server_address[1]}"
+
+    def stop(signum, frame):
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    print(f"READY {server.base_url}", flush=True)
+    server.serve_forever()
+    server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
