@@ -1,0 +1,1 @@
+// GatehouseHTTPClient: blocking HTTP(S) over libcurl. See CurlHTTPClient.swift.

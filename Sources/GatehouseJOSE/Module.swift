@@ -1,0 +1,1 @@
+// GatehouseJOSE: JWS verification over libcjose. See JWSVerifier.swift.
