@@ -1,5 +1,7 @@
 """Fixtures that start real processes: the gatehouse binary, nginx. Missing pieces fail, never skip."""
 import base64
+import json
+import sys
 import os
 import shutil
 import signal
@@ -212,3 +214,66 @@ def nginx_factory(workdir):
     yield make
     for n in started:
         n.stop()
+
+
+class MockProvider:
+    """oidc-provider-mock (PyPI) on 127.0.0.1: the everyday OpenID provider of the tests."""
+
+    def __init__(self, workdir: Path, users: list[dict], port: int | None = None):
+        exe = Path(sys.executable).parent / "oidc-provider-mock"
+        if not exe.exists():
+            pytest.fail(f"oidc-provider-mock is not installed next to {sys.executable}; scripts/install-deps installs it")
+        self.port = port or free_port()
+        self.log = open(workdir / "provider.log", "ab")
+        args = [str(exe), "--port", str(self.port), "--require-nonce", "true"]
+        for u in users:
+            args += ["--user-claims", json.dumps(u)]
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
+        wait_for(self._ready, timeout=20, what="oidc-provider-mock")
+
+    @property
+    def issuer(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def metadata_url(self):
+        return self.issuer + "/.well-known/openid-configuration"
+
+    def _ready(self):
+        if self.proc.poll() is not None:
+            raise AssertionError("oidc-provider-mock exited; see provider.log")
+        try:
+            socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+            return True
+        except OSError:
+            return False
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+        self.log.close()
+
+
+USERS = [
+    {"sub": "alice", "email": "alice@example.org", "email_verified": True, "name": "Alice Liddell",
+     "preferred_username": "alice", "groups": ["admins", "staff"]},
+    {"sub": "bob", "email": "bob@example.net", "email_verified": True, "name": "Bob", "preferred_username": "bob", "groups": ["staff"]},
+]
+
+
+@pytest.fixture
+def mock_provider(workdir):
+    p = MockProvider(workdir, USERS)
+    yield p
+    p.stop()
+
+
+def login_without_browser(http, start_url: str, sub: str):
+    """Walks start -> provider (oidc-provider-mock's form: POST sub=...) -> callback. Returns the callback's response."""
+    start = http.get(start_url, allow_redirects=False)
+    assert start.status_code == 302, start.text
+    authorize = start.headers["Location"]
+    picked = http.post(authorize, data={"sub": sub}, allow_redirects=False)
+    assert picked.status_code == 302, picked.text[:500]
+    return http.get(picked.headers["Location"], allow_redirects=False)

@@ -84,7 +84,8 @@ public struct IDTokenValidator: Sendable {
             throw IDTokenProblem("the ID token's nonce does not match the login")
         }
         guard let sub = c["sub"]?.stringValue, !sub.isEmpty else { throw IDTokenProblem("the ID token has no sub") }
-        if let atHash = c["at_hash"], let accessToken {
+        // at_hash is defined by the signing algorithm's hash; an unsigned token (`none`, config-allowed) has none.
+        if let atHash = c["at_hash"], let accessToken, alg != "none" {
             guard let expected = Self.leftHalfHash(accessToken, alg: alg), atHash.stringValue == expected else {
                 throw IDTokenProblem("the ID token's at_hash does not match the access token")
             }

@@ -1,1 +1,0 @@
-// GatehouseHTTPClient: blocking HTTP(S) over libcurl. See CurlHTTPClient.swift.

@@ -1,1 +1,0 @@
-// GatehouseJOSE: JWS verification over libcjose. See JWSVerifier.swift.
