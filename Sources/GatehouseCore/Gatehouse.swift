@@ -46,11 +46,12 @@ public final class Gatehouse: Sendable {
     let whoAmI: WhoAmI
     let signOut: SignOut
     let loginStart: LoginStart
+    let forbidden: Forbidden
     let callback: Callback
     let routes: Routes
 
     struct Routes: Sendable {
-        let auth: String, start: String, callback: String, signOut: String, userinfo: String
+        let auth: String, start: String, callback: String, signOut: String, userinfo: String, forbidden: String
     }
 
     /// Derives the cookie keys once; throws only if OpenSSL cannot.
@@ -60,8 +61,10 @@ public final class Gatehouse: Sendable {
         sessions = try SessionCookie(config: config.cookie, secrets: config.auth.cookieSecrets, random: environment.random)
         let prefix = config.server.prefix
         routes = Routes(auth: prefix + "/auth", start: prefix + "/start", callback: config.auth.callbackPath(prefix: prefix),
-                        signOut: prefix + "/sign_out", userinfo: prefix + "/userinfo")
-        authCheck = AuthCheck(sessions: sessions, identity: IdentityHeaders(config: config.headers), prefix: prefix)
+                        signOut: prefix + "/sign_out", userinfo: prefix + "/userinfo", forbidden: prefix + "/forbidden")
+        forbidden = Forbidden(sessions: sessions, prefix: prefix)
+        authCheck = AuthCheck(sessions: sessions, identity: IdentityHeaders(config: config.headers, exposeTokens: config.auth.exposeTokens),
+                              prefix: prefix, rules: config.rules, forbidden: forbidden, logger: environment.logger)
         whoAmI = WhoAmI(sessions: sessions, exposeTokens: config.auth.exposeTokens)
         let returnURL = ReturnURL(allowedHosts: config.server.allowedRedirectHosts)
         let directory = ProviderDirectory(http: environment.http, ttl: config.provider.metadataTTL, now: environment.now)
@@ -76,11 +79,12 @@ public final class Gatehouse: Sendable {
     public func handle(_ request: Request) -> Response {
         let ctx = RequestContext(request, trustedProxies: config.server.trustedProxies)
         let now = environment.now()
-        // In the Authorizer role every request is an access check, whatever its path.
-        if request.role == .authorizer { return authCheck.handle(ctx, now: now) }
         do throws(GatehouseError) {
+            // In the Authorizer role every request is an access check, whatever its path.
+            if request.role == .authorizer { return try authCheck.handle(ctx, now: now) }
             switch Request.path(of: request.scriptPath) {
-            case routes.auth: return authCheck.handle(ctx, now: now)
+            case routes.auth: return try authCheck.handle(ctx, now: now)
+            case routes.forbidden: return forbidden.handle(ctx, now: now)
             case routes.userinfo: return whoAmI.handle(ctx, now: now)
             case routes.signOut: return signOut.handle(ctx, now: now)
             case routes.start: return try loginStart.handle(ctx, now: now)

@@ -85,3 +85,51 @@ def test_who_am_i_and_sign_out_through_nginx(gatehouse, nginx_factory, workdir):
     out = requests.get(nginx.url + "/oauth2/sign_out?rd=/public.html", cookies=cookie, allow_redirects=False)
     assert out.status_code == 302 and out.headers["Location"].endswith("/public.html")
     assert "_gatehouse=;" in out.headers["Set-Cookie"] and "Max-Age=0" in out.headers["Set-Cookie"]
+
+
+def rules_site(workdir, socket_path, port):
+    root = workdir / "www"
+    for d in ("admin", "staff", "private"):
+        (root / d).mkdir(parents=True, exist_ok=True)
+        (root / d / "index.html").write_text(f"{d} area\n")
+    return f"""
+    upstream gatehouse {{ server unix:{socket_path}; }}
+    server {{
+        listen 127.0.0.1:{port};
+        root {root};
+        include {ROOT}/nginx/gatehouse-routes.conf;
+        location / {{ include {ROOT}/nginx/gatehouse-protect.conf; }}
+        location /admin/ {{
+            include {ROOT}/nginx/gatehouse-protect.conf;
+            set $gatehouse_allowed_groups admins;
+        }}
+        location /staff/ {{
+            include {ROOT}/nginx/gatehouse-protect.conf;
+            set $gatehouse_allowed_groups staff,admins;
+        }}
+    }}
+    """
+
+
+def test_rules_global_and_per_location(gatehouse_factory, nginx_factory, workdir):
+    """"Only @example.com, and only group admins under /admin", in a few lines of config."""
+    from conftest import free_port
+    g = gatehouse_factory(extra_gatehouse='[gatehouse.rules]\nallowed_email_domains = ["example.com"]\n')
+    port = free_port()
+    nginx = nginx_factory(rules_site(workdir, g.address, port), port)
+    nav = {"Sec-Fetch-Mode": "navigate", "Accept": "text/html"}
+    admin = {"_gatehouse": g.seal('{"sub":"a","email":"ann@example.com","email_verified":true,"groups":["admins"]}')}
+    staff = {"_gatehouse": g.seal('{"sub":"s","email":"sam@example.com","email_verified":true,"groups":["staff"]}')}
+    outsider = {"_gatehouse": g.seal('{"sub":"e","email":"eve@example.com@evil.org","email_verified":true,"groups":["admins"]}')}
+
+    def get(path, cookies):
+        return requests.get(nginx.url + path, cookies=cookies, headers=nav, allow_redirects=False)
+
+    assert get("/admin/", admin).status_code == 200
+    assert get("/staff/", admin).status_code == 200
+    assert get("/staff/", staff).status_code == 200
+    denied = get("/admin/", staff)
+    assert denied.status_code == 403, "never a login loop"
+    assert "signed in as sam@example.com" in denied.text and "/oauth2/sign_out?rd=" in denied.text
+    assert get("/private/", outsider).status_code == 403
+    assert get("/admin/", outsider).status_code == 403

@@ -80,7 +80,8 @@ struct ConfigReader {
         }
 
         if let h = table(gh, "headers", path: "gatehouse.headers") {
-            checkKnownKeys(h, path: "gatehouse.headers", known: ["user", "email", "preferred_username", "groups", "name", "user_claim", "groups_claim"])
+            checkKnownKeys(h, path: "gatehouse.headers", known: ["user", "email", "preferred_username", "groups", "name", "user_claim",
+                                                                  "groups_claim", "claims", "claim_prefix", "encoding"])
             func header(_ key: String, _ target: inout String) {
                 if let v = string(h, key, path: "gatehouse.headers.\(key)") {
                     if Self.isToken(v) { target = v } else { problem("gatehouse.headers.\(key)", "not a valid header name") }
@@ -90,6 +91,17 @@ struct ConfigReader {
             header("preferred_username", &headers.preferredUsername); header("groups", &headers.groups); header("name", &headers.name)
             if let c = string(h, "user_claim", path: "gatehouse.headers.user_claim") { headers.userClaim = c }
             if let c = string(h, "groups_claim", path: "gatehouse.headers.groups_claim") { headers.groupsClaim = c }
+            header("claim_prefix", &headers.claimPrefix)
+            for (i, claim) in strings(h, "claims", path: "gatehouse.headers.claims").enumerated() {
+                let name = IdentityHeaderConfig.headerName(forClaim: claim, prefix: headers.claimPrefix)
+                if claim.isEmpty || name == headers.claimPrefix || !Self.isToken(name) {
+                    problem("gatehouse.headers.claims[\(i)]", "claim names need letters or digits (they become header names)")
+                } else { headers.extraClaims.append(claim) }
+            }
+            if let e = string(h, "encoding", path: "gatehouse.headers.encoding") {
+                if let enc = IdentityHeaderConfig.Encoding(rawValue: e) { headers.encoding = enc }
+                else { problem("gatehouse.headers.encoding", "must be \"percent\" or \"raw\"") }
+            }
         }
 
         if let l = string(gh, "log_level", path: "gatehouse.log_level") {
@@ -105,16 +117,17 @@ struct ConfigReader {
         if let ca = string(gh, "provider_ca_file", path: "gatehouse.provider_ca_file") { io.caFile = ca }
         if let d = duration(gh, "metadata_ttl", path: "gatehouse.metadata_ttl") { io.metadataTTL = d }
 
+        let rules = readRules(gh, groupsClaim: headers.groupsClaim)
         let auth = readAuth(root: root, gatehouse: gh, secrets: secrets, prefix: server.prefix)
         guard let auth else { return nil }
-        return GatehouseConfig(auth: auth, server: server, cookie: cookie, headers: headers, logging: logging, provider: io)
+        return GatehouseConfig(auth: auth, server: server, cookie: cookie, headers: headers, logging: logging, provider: io, rules: rules)
     }
 
     static let gatehouseKeys: Set<String> = [
         "listen", "socket_mode", "workers", "read_timeout", "prefix", "trusted_proxies", "allowed_redirect_hosts", "login_timeout",
         "max_pending_logins", "cookie_name", "cookie_domain", "cookie_path", "cookie_samesite", "cookie_secure",
         "cookie_lifetime", "previous_cookie_secrets", "headers", "log_level", "log_format", "provider_connect_timeout",
-        "provider_timeout", "provider_ca_file", "metadata_ttl", "secret_files", "secret_env", "providers",
+        "provider_timeout", "provider_ca_file", "metadata_ttl", "secret_files", "secret_env", "providers", "rules",
     ]
 
     static func isToken(_ s: String) -> Bool {

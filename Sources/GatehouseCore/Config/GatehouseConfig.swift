@@ -7,6 +7,8 @@ public struct GatehouseConfig: Sendable {
     public var headers: IdentityHeaderConfig
     public var logging: LoggingConfig
     public var provider: ProviderIOConfig
+    /// `[gatehouse.rules]`: who may enter anywhere (locations may narrow it further).
+    public var rules: AccessRules
 }
 
 /// Streamlit's `[auth]` table, with Streamlit's meanings.
@@ -88,6 +90,18 @@ public struct IdentityHeaderConfig: Sendable {
     public var userClaim = "sub"
     /// Which claim holds groups (a dotted path such as `realm_access.roles` reaches into objects).
     public var groupsClaim = "groups"
+    /// More claims passed as `<claimPrefix><Claim-Name>` (`department` → `X-Auth-Request-Claim-Department`).
+    public var extraClaims: [String] = []
+    public var claimPrefix = "X-Auth-Request-Claim-"
+    public enum Encoding: String, Sendable { case percent, raw }
+    /// How non-ASCII values are written (see IdentityHeaders).
+    public var encoding: Encoding = .percent
+
+    /// `realm_access.roles` → `X-Auth-Request-Claim-Realm-Access-Roles`.
+    public static func headerName(forClaim claim: String, prefix: String) -> String {
+        prefix + claim.split(whereSeparator: { !$0.isLetter && !$0.isNumber || !$0.isASCII })
+            .map { $0.prefix(1).uppercased() + $0.dropFirst().lowercased() }.joined(separator: "-")
+    }
 }
 
 public struct LoggingConfig: Sendable {

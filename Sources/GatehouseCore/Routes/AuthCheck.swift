@@ -1,12 +1,33 @@
+import Logging
+
 /// `<prefix>/auth` for nginx's auth_request, and every request in the Authorizer role.
 /// Never does I/O: a sealed cookie is all it reads, so it stays fast when the provider is slow or down.
 struct AuthCheck: Sendable {
     let sessions: SessionCookie
     let identity: IdentityHeaders
     let prefix: String
+    let rules: AccessRules
+    let forbidden: Forbidden
+    let logger: Logger
 
-    func handle(_ ctx: RequestContext, now: Int64) -> Response {
+    func handle(_ ctx: RequestContext, now: Int64) throws(GatehouseError) -> Response {
         guard let session = sessions.read(ctx.cookies, now: now) else { return unauthenticated(ctx) }
+        let local: AccessRules?
+        do {
+            local = try LocationRules.read(ctx.request, base: rules)
+        } catch {
+            throw GatehouseError(.internal, "This page's access rules are misconfigured.", detail: error.message)
+        }
+        for ruleSet in [rules] + (local.map { [$0] } ?? []) {
+            if case .deny(let reason) = ruleSet.decide(session) {
+                logger.notice("access denied", metadata: ["reason": .string(reason), "provider": .string(session.provider),
+                                                         "path": .string(Request.path(of: ctx.originalURI ?? "/"))])
+                // nginx drops the body of an auth subrequest (its error_page 403 fetches <prefix>/forbidden);
+                // Apache and lighttpd pass the Authorizer's answer to the client, so it carries the page.
+                return ctx.request.role == .authorizer ? forbidden.page(session: session, ctx: ctx)
+                    : Response(status: 403, headers: [Response.Header("Cache-Control", "no-store")])
+            }
+        }
         switch ctx.request.role {
         case .responder:
             // 200 with no body: nginx copies these with auth_request_set.

@@ -1,28 +1,52 @@
 /// Builds the identity a session hands downstream: headers for nginx, `Variable-*` for Apache and lighttpd.
+///
+/// Values are made safe for a header (docs/identity-headers.md):
+/// - control characters (C0, DEL, C1, U+2028/2029) are removed, so no CR or LF ever reaches the web server;
+/// - with `encoding = "percent"` (default) every byte outside printable ASCII, and `%`, is percent-encoded
+///   (UTF-8), and `,` inside an array element too, so a comma always separates elements; `raw` passes UTF-8;
+/// - a value over `maxValueBytes` is never cut: a string claim is left out, an array keeps the whole elements
+///   that fit, in order.
 public struct IdentityHeaders: Sendable {
     public let config: IdentityHeaderConfig
-    /// Longest value passed on; longer ones are cut at a character boundary.
+    let exposeTokens: Set<AuthConfig.TokenKind>
     public static let maxValueBytes = 4096
 
-    public init(config: IdentityHeaderConfig) { self.config = config }
+    public init(config: IdentityHeaderConfig, exposeTokens: Set<AuthConfig.TokenKind> = []) {
+        self.config = config
+        self.exposeTokens = exposeTokens
+    }
 
-    /// (header name, value) pairs in a fixed order; absent claims give no header.
+    /// (header name, value) pairs in a fixed order; absent or empty claims give no header.
     public func pairs(for session: Session) -> [(String, String)] {
         var out: [(String, String)] = []
         func add(_ header: String, _ claim: String) {
-            if let v = session.claim(claim)?.flatText.map(Self.clean), !v.isEmpty { out.append((header, v)) }
+            if let v = value(session.claim(claim)) { out.append((header, v)) }
         }
         add(config.user, config.userClaim)
         add(config.email, "email")
         add(config.preferredUsername, "preferred_username")
         add(config.groups, config.groupsClaim)
         add(config.name, "name")
+        for claim in config.extraClaims { add(IdentityHeaderConfig.headerName(forClaim: claim, prefix: config.claimPrefix), claim) }
+        return out
+    }
+
+    /// Tokens, only those `expose_tokens` names: the ID token as `Authorization: Bearer`, the access token as
+    /// `X-Auth-Request-Access-Token` (oauth2-proxy's name).
+    func tokenPairs(for session: Session, authorizer: Bool) -> [(String, String)] {
+        var out: [(String, String)] = []
+        if exposeTokens.contains(.id), let t = session.idToken.flatMap(Self.tokenText) {
+            out.append(authorizer ? ("X-Auth-Request-Id-Token", t) : ("Authorization", "Bearer " + t))
+        }
+        if exposeTokens.contains(.access), let t = session.accessToken.flatMap(Self.tokenText) {
+            out.append(("X-Auth-Request-Access-Token", t))
+        }
         return out
     }
 
     /// Responder role (nginx): the headers themselves.
     public func responderHeaders(for session: Session) -> [Response.Header] {
-        pairs(for: session).map { Response.Header($0.0, $0.1) }
+        (pairs(for: session) + tokenPairs(for: session, authorizer: false)).map { Response.Header($0.0, $0.1) }
     }
 
     /// Authorizer role (Apache, lighttpd): `Variable-REMOTE_USER` and one `Variable-NAME` per header,
@@ -31,20 +55,56 @@ public struct IdentityHeaders: Sendable {
         var out: [Response.Header] = []
         let pairs = pairs(for: session)
         if let user = pairs.first(where: { $0.0 == config.user }) { out.append(Response.Header("Variable-REMOTE_USER", user.1)) }
-        for (name, value) in pairs { out.append(Response.Header("Variable-" + Request.paramName(forHeader: name), value)) }
+        for (name, value) in pairs + tokenPairs(for: session, authorizer: true) {
+            out.append(Response.Header("Variable-" + Request.paramName(forHeader: name), value))
+        }
         return out
     }
 
-    /// No CR, LF or other control character ever reaches the web server; long values are cut.
-    static func clean(_ value: String) -> String {
-        var scalars = String.UnicodeScalarView()
-        var bytes = 0
-        for s in value.unicodeScalars {
-            if s.value < 0x20 || s.value == 0x7F || (0x80..<0xA0).contains(s.value) || s.value == 0x2028 || s.value == 0x2029 { continue }
-            bytes += String(s).utf8.count
-            if bytes > maxValueBytes { break }
-            scalars.append(s)
+    /// The header value of a claim, by the rules above; nil when there is nothing (safe) to pass.
+    func value(_ claim: JSONValue?) -> String? {
+        switch claim {
+        case .array(let items)?:
+            var kept: [String] = []
+            var size = 0
+            for item in items {
+                guard let text = item.flatText.map({ encode($0, inList: true) }), !text.isEmpty else { continue }
+                let added = text.utf8.count + (kept.isEmpty ? 0 : 1)
+                guard size + added <= Self.maxValueBytes else { continue }
+                kept.append(text)
+                size += added
+            }
+            return kept.isEmpty ? nil : kept.joined(separator: ",")
+        case .some(let scalar):
+            guard let text = scalar.flatText.map({ encode($0, inList: false) }), !text.isEmpty, text.utf8.count <= Self.maxValueBytes else { return nil }
+            return text
+        case nil:
+            return nil
         }
-        return String(scalars)
+    }
+
+    func encode(_ text: String, inList: Bool) -> String {
+        var out = [UInt8]()
+        let hex = Array("0123456789ABCDEF".utf8)
+        for scalar in text.unicodeScalars where !Self.isControl(scalar) {
+            for byte in String(scalar).utf8 {
+                let plain = byte >= 0x20 && byte < 0x7F && byte != UInt8(ascii: "%") && !(inList && byte == UInt8(ascii: ","))
+                if plain || config.encoding == .raw {
+                    out.append(byte)
+                } else {
+                    out += [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
+                }
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func isControl(_ s: Unicode.Scalar) -> Bool {
+        s.value < 0x20 || s.value == 0x7F || (0x80..<0xA0).contains(s.value) || s.value == 0x2028 || s.value == 0x2029
+    }
+
+    /// Tokens are base64url text; anything else in them is refused rather than passed.
+    static func tokenText(_ t: String) -> String? {
+        t.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) ? t : nil
     }
 }

@@ -1,0 +1,26 @@
+/// The 403 page: who you are signed in as, that this account may not see the page, and how to switch
+/// account. Served at `<prefix>/forbidden` (nginx's `error_page 403`) and as the Authorizer role's 403 body.
+struct Forbidden: Sendable {
+    let sessions: SessionCookie
+    let prefix: String
+
+    func handle(_ ctx: RequestContext, now: Int64) -> Response {
+        page(session: sessions.read(ctx.cookies, now: now), ctx: ctx)
+    }
+
+    func page(session: Session?, ctx: RequestContext) -> Response {
+        let here = ctx.originalURI ?? "/"
+        let switchAccount = "\(prefix)/sign_out?rd=\(PercentEncoding.encode("\(prefix)/start?rd=\(PercentEncoding.encode(here))"))"
+        var paragraphs = ["This account is not allowed to see this page."]
+        if let session {
+            let who = [session.claim("email"), session.claim("preferred_username"), session.claim("name"), session.claim("sub")]
+                .lazy.compactMap { $0?.stringValue }.first { !$0.isEmpty } ?? "an unnamed account"
+            let via = session.provider == AuthConfig.defaultProviderName ? "" : " (\(session.provider))"
+            paragraphs.insert("You are signed in as \(who)\(via).", at: 0)
+        }
+        paragraphs.append("If you have another account that is allowed, sign out and sign in with it.")
+        let page = HTMLPage.render(title: "Access denied", paragraphs: paragraphs,
+                                   links: [(label: "Sign out and use another account", href: switchAccount), (label: "Home", href: "/")])
+        return .html(status: 403, page)
+    }
+}

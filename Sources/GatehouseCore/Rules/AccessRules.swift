@@ -1,0 +1,96 @@
+/// Who may enter: conditions on a session's claims, compiled once from `[gatehouse.rules]` (global) or read
+/// per request from the web server (per location). A session must satisfy every condition that is set:
+/// email (an allowed address OR an allowed domain), groups (any of), and each claim rule.
+public struct AccessRules: Sendable, Equatable {
+    public var allowedEmails: Set<String> = []
+    /// `example.com` is that domain only; `.example.com` is example.com and every subdomain.
+    public var allowedEmailDomains: [String] = []
+    /// Email rules need `email_verified` to be true unless this is off.
+    public var requireEmailVerified = true
+    /// Dotted claim path holding groups or roles (`groups`, `realm_access.roles`).
+    public var groupsClaim = "groups"
+    public var allowedGroups: Set<String> = []
+    public var claimRules: [ClaimRule] = []
+
+    public struct ClaimRule: Sendable, Equatable {
+        public enum Test: Sendable, Equatable {
+            /// The claim, as text, is exactly this (strings, numbers, booleans).
+            case equals(String)
+            /// The claim is an array holding this value, or a single value equal to it. Never a substring match.
+            case contains(String)
+        }
+        public var claim: String
+        public var test: Test
+    }
+
+    public init() {}
+
+    public var isEmpty: Bool { allowedEmails.isEmpty && allowedEmailDomains.isEmpty && allowedGroups.isEmpty && claimRules.isEmpty }
+
+    public enum Decision: Sendable, Equatable {
+        case allow
+        /// Which condition failed, for the log (never shown to the user beyond "not allowed").
+        case deny(String)
+    }
+
+    public func decide(_ session: Session) -> Decision {
+        if !allowedEmails.isEmpty || !allowedEmailDomains.isEmpty {
+            guard let email = Self.normalizedEmail(session.claim("email")) else { return .deny("no usable email claim") }
+            if requireEmailVerified && !Self.isTrue(session.claim("email_verified")) { return .deny("email not verified") }
+            let domain = String(email.split(separator: "@")[1])
+            let domainOK = allowedEmailDomains.contains { rule in
+                rule.hasPrefix(".") ? (domain == rule.dropFirst() || domain.hasSuffix(rule)) : domain == rule
+            }
+            guard allowedEmails.contains(email) || domainOK else { return .deny("email not allowed") }
+        }
+        if !allowedGroups.isEmpty {
+            let groups = Self.values(session.claim(groupsClaim))
+            guard groups.contains(where: allowedGroups.contains) else { return .deny("not in an allowed group") }
+        }
+        for rule in claimRules {
+            let value = session.claim(rule.claim)
+            switch rule.test {
+            case .equals(let expected):
+                guard let text = Self.scalarText(value), text == expected else { return .deny("claim \(rule.claim) does not equal the required value") }
+            case .contains(let expected):
+                guard Self.values(value).contains(expected) else { return .deny("claim \(rule.claim) does not contain the required value") }
+            }
+        }
+        return .allow
+    }
+
+    /// Lower-cased `local@domain` with exactly one `@`, both parts non-empty, no spaces, controls or quotes;
+    /// nil for anything else (`a@evil.com@example.com`, `"a@b"@c`, `a@b.com\n`).
+    static func normalizedEmail(_ value: JSONValue?) -> String? {
+        guard let raw = value?.stringValue, raw.utf8.count <= 320 else { return nil }
+        let email = raw.lowercased()
+        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty,
+              email.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value != 0x7F && !"\"\\(),:;<>[]".unicodeScalars.contains($0) }),
+              !parts[1].hasPrefix("."), !parts[1].hasSuffix("."), !parts[1].contains("..") else { return nil }
+        return email
+    }
+
+    /// `true`, or the string "true" some providers send.
+    static func isTrue(_ value: JSONValue?) -> Bool {
+        switch value {
+        case .bool(let b)?: return b
+        case .string(let s)?: return s.lowercased() == "true"
+        default: return false
+        }
+    }
+
+    /// A claim as a list of texts: arrays element by element, a single scalar as one element.
+    static func values(_ value: JSONValue?) -> [String] {
+        if let array = value?.arrayValue { return array.compactMap(scalarText) }
+        return scalarText(value).map { [$0] } ?? []
+    }
+
+    static func scalarText(_ value: JSONValue?) -> String? {
+        switch value {
+        case .string(let s)?: return s
+        case .bool, .number: return value?.flatText
+        default: return nil
+        }
+    }
+}
