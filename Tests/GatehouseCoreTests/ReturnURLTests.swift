@@ -19,7 +19,7 @@ import Testing
         "javascript:alert(1)", "JaVaScRiPt:alert(1)", "data:text/html,x", "ftp://app.example.com/", "/\t/evil.com", "/\r\n/evil.com",
         "\u{0}/", " /x", "/x y", "https://xcorp.example.net/", "https:/evil.com", "https:evil.com", "/\u{FF0F}evil.com",
         "\u{FF0F}\u{FF0F}evil.com", "evil.com", "./x", "%2F%2Fevil.com", "", String(repeating: "/a", count: 3000),
-        "https://app.example.com%2F@evil.com/", "http://[::1]/", "https://app.example.com\t.evil.com/",
+        "https://app.example.com%2F@evil.com/", "http://[::1]/", "https://[app.example.com]/", "https://app.example.com\t.evil.com/",
     ])
     func refusedFallsBackToRoot(_ url: String) {
         #expect(validator.validate(url) == "/")
@@ -60,6 +60,8 @@ import Testing
         #expect(URLParts("https://user@host/") == nil)
         #expect(URLParts("ftp://host/") == nil)
         #expect(URLParts("https://host:99999/") == nil)
+        #expect(URLParts("https://[app.example.com]/") == nil, "brackets hold an IPv6 literal only")
+        #expect(URLParts("https://[::1]:8443/")?.host == "::1")
     }
 
     @Test func logLinesNeverSpanLines() {

@@ -10,7 +10,8 @@ public struct URLParts: Sendable, Equatable {
     public var query: String?
 
     public init?(_ text: String) {
-        guard let sep = text.range(of: "://") else { return nil }
+        // No spaces, controls or non-ASCII anywhere: such a URL could split a Location header.
+        guard text.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }), let sep = text.range(of: "://") else { return nil }
         let scheme = text[..<sep.lowerBound].lowercased()
         guard scheme == "http" || scheme == "https" else { return nil }
         let rest = text[sep.upperBound...]
@@ -22,6 +23,9 @@ public struct URLParts: Sendable, Equatable {
         if authority.hasPrefix("[") {
             guard let close = authority.firstIndex(of: "]") else { return nil }
             host = authority[authority.index(after: authority.startIndex)..<close]
+            // Brackets hold an IPv6 literal only: `[app.example.com]` is no spelling of that host.
+            guard host.contains(":"), host.utf8.allSatisfy({ $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: ".") || ($0 >= 48 && $0 <= 57)
+                || ($0 >= 65 && $0 <= 70) || ($0 >= 97 && $0 <= 102) }) else { return nil }
             let after = authority[authority.index(after: close)...]
             if !after.isEmpty {
                 guard after.hasPrefix(":"), let p = Int(after.dropFirst()), (1...65535).contains(p) else { return nil }
