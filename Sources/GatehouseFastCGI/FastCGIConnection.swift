@@ -63,7 +63,10 @@ final class FastCGIConnection {
     /// Writes `Status:` first (lighttpd drops headers before it), then the headers and body.
     func write(_ response: Response) {
         var head = "Status: \(response.status)\r\n"
-        for h in response.headers { head += "\(h.name): \(h.value)\r\n" }
+        // The core never builds a header with CR or LF; should one slip through, it is dropped, not sent split.
+        for h in response.headers where !(h.name + h.value).utf8.contains(where: { $0 == 13 || $0 == 10 }) {
+            head += "\(h.name): \(h.value)\r\n"
+        }
         head += "\r\n"
         var bytes = Array(head.utf8)
         bytes += response.body
