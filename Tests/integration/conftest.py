@@ -277,3 +277,150 @@ def login_without_browser(http, start_url: str, sub: str):
     picked = http.post(authorize, data={"sub": sub}, allow_redirects=False)
     assert picked.status_code == 302, picked.text[:500]
     return http.get(picked.headers["Location"], allow_redirects=False)
+
+
+class EchoApp:
+    """echo_app.py: the proxied app that shows which headers reached it."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.proc = subprocess.Popen([sys.executable, str(Path(__file__).parent / "echo_app.py"), str(self.port)])
+        wait_for(lambda: _accepts(self.port) or self.proc.poll() is not None, what="echo app")
+        assert self.proc.poll() is None, "echo app exited"
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
+def _accepts(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+        return True
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def echo_app():
+    app = EchoApp()
+    yield app
+    app.stop()
+
+
+APACHE_MODULES = ["mpm_prefork", "authn_core", "authz_core", "authz_user", "authnz_fcgi", "proxy", "proxy_fcgi", "proxy_http",
+                  "headers", "include", "cgi", "mime", "dir", "alias", "env"]
+
+
+class Apache:
+    """An unprivileged Apache httpd on 127.0.0.1 with its own ServerRoot and config in workdir/apache."""
+
+    def __init__(self, workdir: Path, site: str, port: int):
+        exe = shutil.which("apache2") or shutil.which("apache2", path="/usr/sbin")
+        if not exe:
+            pytest.fail("apache2 is not installed (apt-get install apache2-bin); scripts/install-deps installs it")
+        self.port = port
+        self.root = workdir / "apache"
+        (self.root / "run").mkdir(parents=True, exist_ok=True)
+        self.root.chmod(0o755)
+        user = "User www-data\nGroup www-data" if os.geteuid() == 0 else ""
+        loads = "\n".join(f"LoadModule {m}_module /usr/lib/apache2/modules/mod_{m}.so" for m in APACHE_MODULES)
+        self.conf = self.root / "httpd.conf"
+        self.conf.write_text(f"""
+ServerRoot {self.root}
+DefaultRuntimeDir {self.root}/run
+PidFile {self.root}/run/httpd.pid
+{loads}
+{user}
+Listen 127.0.0.1:{port}
+ServerName 127.0.0.1
+StartServers 2
+ErrorLog {self.root}/error.log
+LogLevel warn
+TypesConfig /etc/mime.types
+{site}
+""")
+        out = subprocess.run([exe, "-t", "-f", str(self.conf)], capture_output=True, text=True)
+        assert out.returncode == 0, out.stderr
+        # Its own process group: at shutdown prefork signals its whole group, which would otherwise be pytest's.
+        self.proc = subprocess.Popen([exe, "-f", str(self.conf), "-DFOREGROUND"], stdout=subprocess.DEVNULL,
+                                     stderr=open(self.root / "stderr.log", "ab"), start_new_session=True)
+        wait_for(lambda: _accepts(port) or self.proc.poll() is not None, what="apache port")
+        assert self.proc.poll() is None, (self.root / "error.log").read_text(errors="replace")
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def error_log(self) -> str:
+        return (self.root / "error.log").read_text(errors="replace")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+@pytest.fixture
+def apache_factory(workdir):
+    started = []
+
+    def make(site: str, port: int | None = None):
+        a = Apache(workdir, site, port or free_port())
+        started.append(a)
+        return a
+
+    yield make
+    for a in started:
+        a.stop()
+
+
+class Lighttpd:
+    """lighttpd on 127.0.0.1 in the foreground with a config of the test's."""
+
+    def __init__(self, workdir: Path, config: str, port: int):
+        exe = shutil.which("lighttpd") or shutil.which("lighttpd", path="/usr/sbin")
+        if not exe:
+            pytest.fail("lighttpd is not installed (apt-get install lighttpd); scripts/install-deps installs it")
+        self.port = port
+        self.dir = workdir / "lighttpd"
+        self.dir.mkdir(exist_ok=True)
+        self.conf = self.dir / "lighttpd.conf"
+        self.conf.write_text(config)
+        out = subprocess.run([exe, "-tt", "-f", str(self.conf)], capture_output=True, text=True)
+        assert out.returncode == 0, out.stdout + out.stderr
+        self.proc = subprocess.Popen([exe, "-D", "-f", str(self.conf)], stdout=subprocess.DEVNULL,
+                                     stderr=open(self.dir / "stderr.log", "ab"))
+        wait_for(lambda: _accepts(port) or self.proc.poll() is not None, what="lighttpd port")
+        assert self.proc.poll() is None, (self.dir / "stderr.log").read_text(errors="replace")
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+@pytest.fixture
+def lighttpd_factory(workdir):
+    started = []
+
+    def make(config: str, port: int):
+        s = Lighttpd(workdir, config, port)
+        started.append(s)
+        return s
+
+    yield make
+    for s in started:
+        s.stop()

@@ -1,0 +1,91 @@
+"""Real lighttpd (fastcgi "mode" => "authorizer") with the shipped lighttpd/ configs, a real provider and the real
+binary: login, identity in SSI/CGI/log, spoofed headers ignored, API 401, who am I, sign-out, login again."""
+import json
+import subprocess
+import urllib.parse
+
+import requests
+
+from conftest import ROOT, free_port, login_without_browser
+from test_apache import ENV_CGI, NAV, SPOOF
+
+
+def shipped_config(workdir, gatehouse_port, port):
+    """lighttpd/example-site.conf as shipped, with only paths and ports replaced."""
+    www = workdir / "www"
+    www.mkdir()
+    (www / "whoami.shtml").write_text('user=<!--#echo var="REMOTE_USER" --> email=<!--#echo var="X_AUTH_REQUEST_EMAIL" -->\n')
+    (www / "public.html").write_text("public\n")
+    (www / "page.html").write_text("secret page\n")
+    cgi = www / "env.cgi"
+    cgi.write_text(ENV_CGI)
+    cgi.chmod(0o755)
+    logs = workdir / "lighttpd"
+    conf = (ROOT / "lighttpd" / "example-site.conf").read_text()
+    for old, new in [('"/etc/gatehouse/lighttpd"', f'"{ROOT}/lighttpd"'),
+                     ("var.gatehouse_port = 9090", f"var.gatehouse_port = {gatehouse_port}"),
+                     ("server.port = 80", f'server.port = {port}\nserver.bind = "127.0.0.1"'),
+                     ("/var/www/gatehouse-demo", str(www)),
+                     ("/run/lighttpd.pid", f"{logs}/lighttpd.pid"),
+                     ("/var/log/lighttpd", str(logs))]:
+        assert old in conf, old
+        conf = conf.replace(old, new)
+    return conf
+
+
+def test_login_identity_spoofing_api_and_sign_out_through_lighttpd(gatehouse_factory, lighttpd_factory, workdir,
+                                                                    mock_provider):
+    port, gport = free_port(), free_port()
+    gatehouse_factory(listen=f"tcp:127.0.0.1:{gport}", auth=f"""
+redirect_uri = "http://127.0.0.1:{port}/oauth2/callback"
+client_id = "gatehouse-lighttpd"
+client_secret = "lighttpd-secret"
+server_metadata_url = "{mock_provider.metadata_url}"
+""", extra_gatehouse="cookie_secure = false")
+    server = lighttpd_factory(shipped_config(workdir, gport, port), port)
+    http = requests.Session()
+    http.headers.update(NAV)
+
+    assert requests.get(server.url + "/public.html").text == "public\n"
+    api = requests.get(server.url + "/page.html", headers={"Accept": "application/json", "Sec-Fetch-Mode": "cors"},
+                       allow_redirects=False)
+    assert api.status_code == 401 and "Location" not in api.headers and "secret" not in api.text
+
+    first = http.get(server.url + "/whoami.shtml?x=1&y=2", allow_redirects=False)
+    assert first.status_code == 302, first.text
+    start_url = urllib.parse.urljoin(server.url, first.headers["Location"])
+    assert start_url == server.url + "/oauth2/start?rd=%2Fwhoami.shtml%3Fx%3D1%26y%3D2"
+    done = login_without_browser(http, start_url, "alice")
+    assert done.status_code == 302, done.text
+    assert done.headers["Location"] == "/whoami.shtml?x=1&y=2"
+
+    page = http.get(server.url + done.headers["Location"], headers=SPOOF)
+    assert page.status_code == 200 and page.text == "user=alice email=alice@example.org\n"
+    assert not [h for h in page.headers if h.lower().startswith(("variable", "x-auth"))]
+
+    env = http.get(server.url + "/env.cgi", headers=SPOOF).json()
+    assert env["REMOTE_USER"] == "alice" and env["X_AUTH_REQUEST_USER"] == "alice"
+    assert env["X_AUTH_REQUEST_EMAIL"] == "alice@example.org" and env["X_AUTH_REQUEST_GROUPS"] == "admins,staff"
+    assert "mallory" not in json.dumps(env), {k: v for k, v in env.items() if "mallory" in v}
+
+    me = http.get(server.url + "/oauth2/userinfo").json()
+    assert me["is_logged_in"] is True and me["preferred_username"] == "alice"
+
+    out = http.get(server.url + "/oauth2/sign_out?rd=/public.html", allow_redirects=False)
+    assert out.status_code == 302 and out.headers["Location"].startswith(mock_provider.issuer + "/oauth2/end_session?")
+    assert not http.cookies.get("_gatehouse")
+    assert http.get(server.url + "/page.html", allow_redirects=False).status_code == 302
+
+    again = login_without_browser(http, server.url + "/oauth2/start?rd=%2Fwhoami.shtml", "bob")
+    assert again.headers["Location"] == "/whoami.shtml"
+    assert http.get(server.url + "/whoami.shtml").text == "user=bob email=bob@example.net\n"
+    assert http.get(server.url + "/page.html", headers=SPOOF).text == "secret page\n"
+
+    server.stop()
+    log = (workdir / "lighttpd" / "access.log").read_text()
+    assert " alice [" in log and '"GET /whoami.shtml?x=1&y=2 HTTP/1.1" 200' in log and '"alice@example.org"' in log
+
+
+def test_shipped_strip_list_is_the_generated_one():
+    out = subprocess.run([str(ROOT / "scripts" / "identity-header-spellings"), "lighttpd"], capture_output=True, text=True, check=True)
+    assert (ROOT / "lighttpd" / "gatehouse-strip-headers.conf").read_text() == out.stdout
