@@ -1,0 +1,52 @@
+"""A proxied app behind real nginx with the shipped snippets: it sees Gatehouse's identity headers and never a
+client's copies, whatever their spelling (nginx/gatehouse-proxy-headers.conf + nginx's defaults)."""
+import requests
+
+from conftest import ROOT, free_port
+from test_apache import SPOOF
+
+CLAIMS = '{"sub":"diana","email":"diana@example.org","preferred_username":"diana","groups":["admins","staff"],"name":"Diana Prince"}'
+
+
+def proxied_site(socket_path, port, app_port):
+    return f"""
+    upstream gatehouse {{ server unix:{socket_path}; }}
+    server {{
+        listen 127.0.0.1:{port};
+        include {ROOT}/nginx/gatehouse-routes.conf;
+        location /app/ {{
+            include {ROOT}/nginx/gatehouse-protect.conf;
+            include {ROOT}/nginx/gatehouse-proxy-headers.conf;
+            proxy_pass http://127.0.0.1:{app_port}/;
+        }}
+    }}
+    """
+
+
+def identity(headers):
+    return sorted((k.lower(), v) for k, v in headers if k.lower().replace("_", "-").startswith("x-auth-request"))
+
+
+def test_client_cannot_pose_as_someone_else_through_a_proxied_app(gatehouse, nginx_factory, echo_app):
+    port = free_port()
+    nginx = nginx_factory(proxied_site(gatehouse.address, port, echo_app.port), port)
+    cookie = {"_gatehouse": gatehouse.seal(CLAIMS)}
+    spoof = {**SPOOF, "X-Auth-Request-Name": "Mallory", "x-auth-request-access-token": "forged", "X-AUTH-REQUEST-ID-TOKEN": "forged"}
+
+    got = requests.get(nginx.url + "/app/hello", cookies=cookie, headers=spoof)
+    assert got.status_code == 200, got.text
+    assert identity(got.json()["headers"]) == [
+        ("x-auth-request-email", "diana@example.org"), ("x-auth-request-groups", "admins,staff"),
+        ("x-auth-request-name", "Diana Prince"), ("x-auth-request-preferred-username", "diana"),
+        ("x-auth-request-user", "diana")]
+    assert "mallory" not in got.text.lower() and "forged" not in got.text
+
+    # A user without some claims: the client's copies of those are removed, not passed through.
+    thin = {"_gatehouse": gatehouse.seal('{"sub":"erin"}')}
+    got = requests.get(nginx.url + "/app/hello", cookies=thin, headers=spoof)
+    assert identity(got.json()["headers"]) == [("x-auth-request-user", "erin")]
+    assert "mallory" not in got.text.lower()
+
+    # Without a session the app is never reached, spoofed headers or not.
+    no = requests.get(nginx.url + "/app/hello", headers={**spoof, "Accept": "application/json"}, allow_redirects=False)
+    assert no.status_code == 401 and "headers" not in no.text
