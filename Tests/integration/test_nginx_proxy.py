@@ -50,3 +50,23 @@ def test_client_cannot_pose_as_someone_else_through_a_proxied_app(gatehouse, ngi
     # Without a session the app is never reached, spoofed headers or not.
     no = requests.get(nginx.url + "/app/hello", headers={**spoof, "Accept": "application/json"}, allow_redirects=False)
     assert no.status_code == 401 and "headers" not in no.text
+
+
+def test_shipped_example_site(gatehouse, nginx_factory, workdir):
+    """nginx/example-site.conf as shipped, with only paths and the port replaced, serving examples/site."""
+    port = free_port()
+    site = (ROOT / "nginx" / "example-site.conf").read_text()
+    for old, new in [("unix:/run/gatehouse/gatehouse.sock", f"unix:{gatehouse.address}"), ("listen 80;", f"listen 127.0.0.1:{port};"),
+                     ("/var/www/gatehouse-demo", str(ROOT / "examples" / "site")), ("/etc/gatehouse/nginx", str(ROOT / "nginx")),
+                     ("/var/log/nginx/gatehouse-demo.access.log", str(workdir / "nginx-logs" / "example.log"))]:
+        assert old in site, old
+        site = site.replace(old, new)
+    nginx = nginx_factory(site, port)
+    nav = {"Sec-Fetch-Mode": "navigate", "Accept": "text/html"}
+    assert requests.get(nginx.url + "/public.html").status_code == 200
+    no = requests.get(nginx.url + "/", headers=nav, allow_redirects=False)
+    assert no.status_code == 302 and no.headers["Location"].endswith("/oauth2/start?rd=%2F")
+    page = requests.get(nginx.url + "/", headers=nav, cookies={"_gatehouse": gatehouse.seal(CLAIMS)})
+    assert page.status_code == 200 and "<strong>Diana Prince</strong>" in page.text and '<code id="user">diana</code>' in page.text
+    nginx.stop()
+    assert '- diana [' in (workdir / "nginx-logs" / "example.log").read_text()
