@@ -55,6 +55,7 @@ let package = Package(
 
         .testTarget(name: "GatehouseCryptoTests", dependencies: ["GatehouseCrypto"]),
         .testTarget(name: "GatehouseCoreTests", dependencies: ["GatehouseCore", "GatehouseCrypto"]),
+        .testTarget(name: "GatehouseJOSETests", dependencies: ["GatehouseJOSE", "GatehouseCore"], exclude: ["make_vectors.py"]),
     ],
     swiftLanguageModes: [.v6]
 )
