@@ -309,7 +309,7 @@ def echo_app():
 
 
 APACHE_MODULES = ["mpm_prefork", "authn_core", "authz_core", "authz_user", "authnz_fcgi", "proxy", "proxy_fcgi", "proxy_http",
-                  "headers", "include", "cgi", "mime", "dir", "alias", "env"]
+                  "headers", "include", "cgi", "mime", "dir", "alias", "env", "setenvif"]
 
 
 class Apache:

@@ -26,6 +26,8 @@ def shipped_site(workdir, gatehouse_port, port, app_port):
     (www / "whoami.shtml").write_text('user=<!--#echo var="REMOTE_USER" --> email=<!--#echo var="X_AUTH_REQUEST_EMAIL" -->\n')
     (www / "public.html").write_text("public\n")
     (www / "page.html").write_text("secret page\n")
+    (www / "admin").mkdir()
+    (www / "admin" / "index.html").write_text("admins only\n")
     cgi = www / "env.cgi"
     cgi.write_text(ENV_CGI)
     cgi.chmod(0o755)
@@ -95,6 +97,9 @@ def test_login_identity_spoofing_api_and_sign_out_through_apache(gatehouse_facto
                                 ("x-auth-request-user", "alice")], headers
     assert "mallory" not in json.dumps(headers)
 
+    # alice is in admins.
+    assert http.get(apache.url + "/admin/index.html").text == "admins only\n"
+
     # Who am I, through mod_proxy_fcgi.
     me = http.get(apache.url + "/oauth2/userinfo").json()
     assert me["is_logged_in"] is True and me["preferred_username"] == "alice"
@@ -112,9 +117,15 @@ def test_login_identity_spoofing_api_and_sign_out_through_apache(gatehouse_facto
     assert again.headers["Location"] == "/whoami.shtml"
     assert http.get(apache.url + "/whoami.shtml").text == "user=bob email=bob@example.net\n"
 
+    # bob is not in admins: Gatehouse's 403 page reaches the client, no redirect to the login (no loop).
+    denied = http.get(apache.url + "/admin/index.html", allow_redirects=False)
+    assert denied.status_code == 403 and "Location" not in denied.headers
+    assert "Access denied" in denied.text and "bob@example.net" in denied.text and "admins only" not in denied.text
+
     # The access log has the user and a claim (LogFormat %u and %{X_AUTH_REQUEST_EMAIL}e).
     apache.stop()
     log = (workdir / "apache" / "gatehouse-demo.log").read_text()
+    assert '"GET /admin/index.html HTTP/1.1" 403' in log
     assert ' alice [' in log and '"GET /whoami.shtml?x=1&y=2 HTTP/1.1" 200' in log and '"alice@example.org"' in log
 
 
