@@ -107,6 +107,10 @@ public final class Gatehouse: Sendable {
             "correlation_id": .string(id), "status": .stringConvertible(error.status), "detail": .string(error.detail),
             "path": .string(Request.path(of: ctx.request.scriptPath)),
         ])
-        return ErrorResponse.page(for: error, correlationID: id)
+        // A failed sign-in offers a fresh one; the page asked for is not known here any more, so it starts from "/".
+        let path = Request.path(of: ctx.request.scriptPath)
+        let links = path == routes.start || path == routes.callback
+            ? [(label: "Sign in again", href: routes.start + "?rd=%2F"), (label: "Home", href: "/")] : []
+        return ErrorResponse.page(for: error, correlationID: id, links: links)
     }
 }

@@ -116,6 +116,7 @@ import Testing
         #expect(r.status == 400)
         let page = String(decoding: r.body, as: UTF8.self)
         #expect(page.contains("access_denied") && page.contains("Reference: ") && !page.contains("<script>"))
+        #expect(page.contains("href=\"/oauth2/start?rd=%2F\">Sign in again</a>"))
     }
 
     @Test func badIDTokenIsRefusedWithNoSession() throws {
