@@ -49,6 +49,9 @@ public final class Gatehouse: Sendable {
     let forbidden: Forbidden
     let callback: Callback
     let routes: Routes
+    /// Requests that may call the provider (start, callback, sign-out) hold one of these while they run, so
+    /// some workers always stay free for the auth check however slow the provider is.
+    let providerSlots: SlotCounter
 
     struct Routes: Sendable {
         let auth: String, start: String, callback: String, signOut: String, userinfo: String, forbidden: String
@@ -63,6 +66,7 @@ public final class Gatehouse: Sendable {
         routes = Routes(auth: prefix + "/auth", start: prefix + "/start", callback: config.auth.callbackPath(prefix: prefix),
                         signOut: prefix + "/sign_out", userinfo: prefix + "/userinfo", forbidden: prefix + "/forbidden")
         forbidden = Forbidden(sessions: sessions, prefix: prefix)
+        providerSlots = SlotCounter(limit: Self.providerSlotLimit(workers: config.server.workers))
         authCheck = AuthCheck(sessions: sessions, identity: IdentityHeaders(config: config.headers, exposeTokens: config.auth.exposeTokens),
                               prefix: prefix, rules: config.rules, forbidden: forbidden, logger: environment.logger)
         whoAmI = WhoAmI(sessions: sessions, exposeTokens: config.auth.exposeTokens)
@@ -86,10 +90,10 @@ public final class Gatehouse: Sendable {
             case routes.auth: return try authCheck.handle(ctx, now: now)
             case routes.forbidden: return forbidden.handle(ctx, now: now)
             case routes.userinfo: return whoAmI.handle(ctx, now: now)
-            case routes.signOut: return signOut.handle(ctx, now: now)
-            case routes.start: return try loginStart.handle(ctx, now: now)
+            case routes.signOut: return try withProviderSlot { signOut.handle(ctx, now: now) }
+            case routes.start: return try withProviderSlot { () throws(GatehouseError) in try loginStart.handle(ctx, now: now) }
             case routes.callback:
-                let response = try callback.handle(ctx, now: now)
+                let response = try withProviderSlot { () throws(GatehouseError) in try callback.handle(ctx, now: now) }
                 environment.logger.info("login", metadata: ["path": .string(routes.callback)])
                 return response
             default: throw GatehouseError(.notFound, "There is no page here.")
@@ -97,6 +101,18 @@ public final class Gatehouse: Sendable {
         } catch {
             return fail(error, ctx)
         }
+    }
+
+    /// `workers - max(1, workers / 4)`: with 4 workers, 3 may wait on the provider and 1 stays for checks.
+    static func providerSlotLimit(workers: Int) -> Int { max(1, workers - max(1, workers / 4)) }
+
+    func withProviderSlot(_ body: () throws(GatehouseError) -> Response) throws(GatehouseError) -> Response {
+        guard providerSlots.acquire() else {
+            throw GatehouseError(.busy, "Too many people are signing in right now. Please try again in a moment.",
+                                 detail: "all \(providerSlots.limit) provider slots busy")
+        }
+        defer { providerSlots.release() }
+        return try body()
     }
 
     /// Logs the failure once, with a correlation id, and renders its page.

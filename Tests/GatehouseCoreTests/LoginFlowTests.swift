@@ -201,6 +201,19 @@ import Testing
         #expect(r.header("Location") == "/")
     }
 
+    @Test func loginsWaitingOnTheProviderLeaveWorkersForTheCheck() throws {
+        #expect(Gatehouse.providerSlotLimit(workers: 4) == 3)
+        #expect(Gatehouse.providerSlotLimit(workers: 16) == 12)
+        #expect(Gatehouse.providerSlotLimit(workers: 1) == 1)
+        let app = try app(config("", "workers = 4"))
+        for _ in 0..<3 { #expect(app.providerSlots.acquire()) }
+        let busy = app.handle(Fixture.request("/oauth2/start", query: "rd=%2F"))
+        #expect(busy.status == 503 && busy.header("Retry-After") == "2")
+        #expect(app.handle(Fixture.request(cookie: try Fixture.cookieHeader(config: config()))).status == 200, "the check needs no slot")
+        app.providerSlots.release()
+        #expect(app.handle(Fixture.request("/oauth2/start", query: "rd=%2F")).status == 302)
+    }
+
     @Test func signOutGoesThroughTheProvidersEndSession() throws {
         let app = try app()
         var s = Fixture.diana

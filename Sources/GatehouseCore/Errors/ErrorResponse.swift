@@ -9,10 +9,13 @@ public enum ErrorResponse {
         case .badRequest: title = "Sign-in could not be completed"
         case .notFound: title = "Not found"
         case .providerUnavailable, .providerTimeout: title = "The sign-in service is not answering"
+        case .busy: title = "Too many sign-ins at once"
         case .internal: title = "Something went wrong"
         }
         let message = error.kind == .internal ? "An unexpected error occurred." : error.publicMessage
-        return .html(status: error.status, HTMLPage.render(title: title, paragraphs: [message], links: links, footnote: "Reference: \(correlationID)"))
+        let headers = error.kind == .busy ? [Response.Header("Retry-After", "2")] : []
+        return .html(status: error.status, HTMLPage.render(title: title, paragraphs: [message], links: links, footnote: "Reference: \(correlationID)"),
+                     headers: headers)
     }
 }
 

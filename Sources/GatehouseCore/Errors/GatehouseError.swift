@@ -14,6 +14,8 @@ public struct GatehouseError: Error, Sendable, CustomStringConvertible {
         case providerUnavailable
         /// The provider did not answer in time: 504.
         case providerTimeout
+        /// Too many requests already waiting on the provider: 503, try again shortly.
+        case busy
         /// Anything else: 500, with a generic page.
         case `internal`
     }
@@ -39,6 +41,7 @@ public struct GatehouseError: Error, Sendable, CustomStringConvertible {
         case .notFound: return 404
         case .providerUnavailable: return 502
         case .providerTimeout: return 504
+        case .busy: return 503
         case .internal: return 500
         }
     }
