@@ -1,0 +1,180 @@
+"""Instruction counts per auth check, reproducible on a noisy machine: the release binary under valgrind's callgrind.
+
+    .venv/bin/python bench/callgrind.py [N] [--md=bench/results/latest.md]     (default N=300 requests per kind)
+
+Starts `gatehouse serve` (1 worker) under callgrind, sends nginx-like FastCGI requests directly (valid, no and
+tampered cookie) and the same to bench/minimal-responder.c for scale; zeroes the counters after a warm-up and dumps them after each kind, then prints instructions per
+request and the most expensive functions (inclusive). Dumps stay in bench/results/callgrind/ (not committed).
+"""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench import compact_json  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "Tests" / "integration"))
+import fcgi_client  # noqa: E402  (the tests' FastCGI client)
+
+BIN = Path(os.environ.get("GATEHOUSE_BIN", ROOT / ".build-bench" / "release" / "gatehouse"))
+OUT = ROOT / "bench" / "results" / "callgrind"
+ARGS = [a for a in sys.argv[1:] if not a.startswith("--md=")]
+N = int(ARGS[0]) if ARGS else 300
+MD = next((Path(a[5:]) for a in sys.argv[1:] if a.startswith("--md=")), None)
+CLAIMS = {"sub": "diana", "email": "diana@example.org", "email_verified": True, "preferred_username": "diana",
+          "groups": ["admins", "staff"], "name": "Diana Prince"}
+
+
+def params(cookie):
+    """What nginx's stock fastcgi_params send for the auth_request subrequest of bench/run."""
+    p = {"QUERY_STRING": "", "REQUEST_METHOD": "GET", "CONTENT_TYPE": "", "CONTENT_LENGTH": "",
+         "SCRIPT_NAME": "/oauth2/auth", "REQUEST_URI": "/private/page.html", "DOCUMENT_URI": "/oauth2/auth",
+         "DOCUMENT_ROOT": "/srv/www", "SERVER_PROTOCOL": "HTTP/1.1", "REQUEST_SCHEME": "http",
+         "GATEWAY_INTERFACE": "CGI/1.1", "SERVER_SOFTWARE": "nginx/1.22.1", "REMOTE_ADDR": "127.0.0.1",
+         "REMOTE_PORT": "51234", "SERVER_ADDR": "127.0.0.1", "SERVER_PORT": "8080", "SERVER_NAME": "",
+         "REDIRECT_STATUS": "200", "HTTP_HOST": "127.0.0.1:8080", "HTTP_USER_AGENT": "wrk", "HTTP_SEC_FETCH_MODE": "cors"}
+    if cookie:
+        p["HTTP_COOKIE"] = cookie
+    return p
+
+
+def main():
+    OUT.mkdir(parents=True, exist_ok=True)
+    wd = Path(tempfile.mkdtemp(prefix="gatehouse-callgrind-"))
+    sock = wd / "g.sock"
+    secret = subprocess.run([str(BIN), "new-secret"], capture_output=True, text=True).stdout.strip()
+    conf = wd / "g.toml"
+    rules = '[gatehouse.rules]\nallowed_email_domains = ["example.org"]\nallowed_groups = ["staff"]\n'
+    text = f'[auth]\ncookie_secret = "{secret}"\n\n[gatehouse]\nlisten = "unix:{sock}"\nworkers = 1\ncookie_secure = false\n'
+    conf.write_text(text + "\n" + rules)
+    if subprocess.run([str(BIN), "check-config", "--config", str(conf)], capture_output=True).returncode != 0:
+        conf.write_text(text)
+    sealed = subprocess.run([str(BIN), "session", "seal", "--config", str(conf)], input=json.dumps(CLAIMS),
+                            capture_output=True, text=True, check=True).stdout.strip()
+    tampered = sealed[:-4] + ("BBBB" if sealed.endswith("AAAA") else "AAAA")
+    # valgrind 3.19 cannot read the DWARF 5 of Swift 6 binaries: profile a copy without debug info (symbols stay).
+    binary = wd / "gatehouse"
+    subprocess.run(["objcopy", "--strip-debug", str(BIN), str(binary)], check=True)
+    for old in OUT.glob("callgrind.out*"):
+        old.unlink()
+    vg = subprocess.Popen(["valgrind", "--tool=callgrind", f"--callgrind-out-file={OUT}/callgrind.out",
+                           "--dump-instr=no", str(binary), "serve", "--config", str(conf)],
+                          stdout=open(wd / "vg.log", "wb"), stderr=subprocess.STDOUT)
+    try:
+        wait_socket(sock, vg, wd / "vg.log")
+        kinds = [("valid", f"_ga=GA1.1.1.1; _gatehouse={sealed}", 200), ("none", None, 401),
+                 ("tampered", f"_ga=GA1.1.1.1; _gatehouse={tampered}", 401)]
+        for _, cookie, want in kinds:  # warm-up: lazy initialisation out of the figures
+            for _ in range(20):
+                assert fcgi_client.request(str(sock), params(cookie), timeout=60).status == want
+        results = {}
+        top = {}
+        profile(vg, sock, kinds, results, top)
+    finally:
+        stop(vg)
+    # The architecture's limit, counted the same way.
+    msock = wd / "m.sock"
+    responder = wd / "minimal-responder"
+    subprocess.run(["cc", "-O2", "-pthread", "-o", str(responder), str(ROOT / "bench" / "minimal-responder.c"), "-lfcgi"], check=True)
+    vg = subprocess.Popen(["valgrind", "--tool=callgrind", f"--callgrind-out-file={OUT}/callgrind.out", "--dump-instr=no",
+                           str(responder), str(msock), "1"], stdout=open(wd / "vgm.log", "wb"), stderr=subprocess.STDOUT)
+    try:
+        wait_socket(msock, vg, wd / "vgm.log")
+        kinds = [("minimal C responder", f"_gatehouse={sealed}", 200)]
+        for _ in range(20):
+            fcgi_client.request(str(msock), params(kinds[0][1]), timeout=60)
+        profile(vg, msock, kinds, results, top)
+    finally:
+        stop(vg, signal.SIGKILL)  # libfcgi's own SIGTERM handler only sets a flag
+        shutil.rmtree(wd, ignore_errors=True)
+    (OUT / "summary.json").write_text(json.dumps(results, indent=1) + "\n")
+    if MD:
+        lines = ["", "## Instructions per check (valgrind callgrind, bench/callgrind.py)", "",
+                 f"Counted over {N} checks after a warm-up, one worker, nginx's FastCGI params sent directly; all threads.", "",
+                 "| what | instructions per check | × minimal C |", "|---|---|---|"]
+        base = results["minimal C responder"]
+        lines += [f"| {k} | {v:,.0f} | {v / base:.1f} |" for k, v in results.items()]
+        lines += ["", "Most expensive functions of the valid-cookie check (inclusive, per check):", "", "```"]
+        lines += top.get("valid", [])[:25] + ["```", ""]
+        text = MD.read_text() if MD.exists() else ""
+        marker = "\n## Instructions per check"
+        if marker in text:
+            text = text[:text.index(marker)]
+        MD.write_text(text.rstrip("\n") + "\n" + "\n".join(lines))
+        js = MD.with_suffix(".json")
+        if js.exists():
+            data = json.loads(js.read_text())
+            data["callgrind_instructions_per_check"] = {k: round(v) for k, v in results.items()}
+            js.write_text(compact_json(data))
+
+
+def wait_socket(sock, vg, logfile):
+    deadline = time.monotonic() + 120
+    while not sock.exists():
+        if time.monotonic() > deadline or vg.poll() is not None:
+            raise SystemExit(Path(logfile).read_text())
+        time.sleep(0.2)
+
+
+def stop(vg, sig=signal.SIGTERM):
+    vg.send_signal(sig)
+    try:
+        vg.wait(30)
+    except subprocess.TimeoutExpired:
+        vg.kill()
+
+
+def demangle(names):
+    try:
+        out = subprocess.run(["swift", "demangle", "--simplified", "--compact"], input="\n".join(names),
+                             capture_output=True, text=True, timeout=60).stdout.splitlines()
+        return out if len(out) == len(names) else names
+    except Exception:
+        return names
+
+
+def profile(vg, sock, kinds, results, top):
+    if True:
+        for name, cookie, want in kinds:
+            subprocess.run(["callgrind_control", "-z", str(vg.pid)], capture_output=True, check=True)
+            for _ in range(N):
+                r = fcgi_client.request(str(sock), params(cookie), timeout=60)
+                assert r.status == want, r.status
+            subprocess.run(["callgrind_control", "-d", name, str(vg.pid)], capture_output=True, check=True)
+            time.sleep(0.5)
+            dump = max(OUT.glob("callgrind.out*"), key=lambda p: p.stat().st_mtime)
+            final = OUT / f"{name}.callgrind.out"
+            dump.rename(final)
+            ann = subprocess.run(["callgrind_annotate", "--inclusive=yes", "--threshold=99", str(final)],
+                                 capture_output=True, text=True).stdout
+            total = next(int(l.split()[0].replace(",", "")) for l in ann.splitlines() if "PROGRAM TOTALS" in l)
+            results[name] = total / N
+            print(f"\n=== {name}: {total / N:,.0f} instructions per check (all threads, {N} checks) ===")
+            rows = []
+            for line in ann.splitlines():
+                if line.strip() and line.strip()[0].isdigit() and "PROGRAM TOTALS" not in line:
+                    ir, _, rest = line.strip().partition(" ")
+                    per = int(ir.replace(",", "")) / N
+                    if per < total / N * 0.03:
+                        continue
+                    fn = rest.strip().split(")", 1)[-1].strip()  # drop "(12.3%)"
+                    fn = fn.split(" [", 1)[0].removeprefix("???:")
+                    if any(w in fn for w in ("clone.S", "start_thread", "NSThreadStart", "ThreadC4main", "CGIServerC3run")):
+                        continue  # the thread's own frames: 100% by definition
+                    rows.append((per, fn))
+                    if len(rows) >= 45:
+                        break
+            names = demangle([f for _, f in rows])
+            top[name] = [f"{per:>11,.0f}  {n[:140]}" for (per, _), n in zip(rows, names)]
+            print("\n".join(top[name]))
+
+
+if __name__ == "__main__":
+    main()
