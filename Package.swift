@@ -55,7 +55,8 @@ let package = Package(
 
         .testTarget(name: "GatehouseCryptoTests", dependencies: ["GatehouseCrypto"]),
         .testTarget(name: "GatehouseCoreTests", dependencies: ["GatehouseCore", "GatehouseCrypto"]),
-        .testTarget(name: "GatehouseJOSETests", dependencies: ["GatehouseJOSE", "GatehouseCore"], exclude: ["make_vectors.py"]),
+        .testTarget(name: "GatehouseJOSETests", dependencies: ["GatehouseJOSE", "GatehouseCore"], exclude: ["make_vectors.py", "make_verifier_vectors.py"]),
+        .testTarget(name: "GatehouseHTTPClientTests", dependencies: ["GatehouseHTTPClient"], exclude: ["http_test_server.py"]),
     ],
     swiftLanguageModes: [.v6]
 )
