@@ -7,18 +7,42 @@ public struct RequestCookies: Sendable {
     /// Headers over this size are not parsed at all: no session, not a slow parse.
     public static let maxHeaderBytes = 16 * 1024
 
+    /// Works on UTF-8 bytes: this runs on every auth check, and Character-level trimming of a long sealed
+    /// value cost more than the AES-GCM that follows.
     public init(header: String?) {
         guard let header, header.utf8.count <= Self.maxHeaderBytes else { return }
-        for part in header.split(separator: ";") {
-            let trimmed = part.drop { $0 == " " || $0 == "\t" }
-            guard let eq = trimmed.firstIndex(of: "=") else { continue }
-            let name = String(trimmed[..<eq]).trimmingSpaces
-            var value = Substring(trimmed[trimmed.index(after: eq)...]).trimmingSpaces
-            if value.count >= 2, value.first == "\"", value.last == "\"" { value = String(value.dropFirst().dropLast()) }
-            guard !name.isEmpty, values[name] == nil else { continue }
-            values[name] = value
-            names.append(name)
+        var utf8 = header
+        utf8.withUTF8 { bytes in
+            var start = 0
+            while start < bytes.count {
+                var end = start
+                while end < bytes.count && bytes[end] != UInt8(ascii: ";") { end += 1 }
+                parsePair(bytes, start, end)
+                start = end + 1
+            }
         }
+    }
+
+    private mutating func parsePair(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) {
+        func isSpace(_ b: UInt8) -> Bool { b == UInt8(ascii: " ") || b == UInt8(ascii: "\t") }
+        var lo = start, hi = end
+        while lo < hi && isSpace(bytes[lo]) { lo += 1 }
+        while hi > lo && isSpace(bytes[hi - 1]) { hi -= 1 }
+        guard let eq = (lo..<hi).first(where: { bytes[$0] == UInt8(ascii: "=") }) else { return }
+        var nameEnd = eq
+        while nameEnd > lo && isSpace(bytes[nameEnd - 1]) { nameEnd -= 1 }
+        var valueStart = eq + 1
+        while valueStart < hi && isSpace(bytes[valueStart]) { valueStart += 1 }
+        var valueEnd = hi
+        if valueEnd - valueStart >= 2 && bytes[valueStart] == UInt8(ascii: "\"") && bytes[valueEnd - 1] == UInt8(ascii: "\"") {
+            valueStart += 1
+            valueEnd -= 1
+        }
+        guard nameEnd > lo else { return }
+        let name = String(decoding: UnsafeBufferPointer(rebasing: bytes[lo..<nameEnd]), as: UTF8.self)
+        guard values[name] == nil else { return }
+        values[name] = String(decoding: UnsafeBufferPointer(rebasing: bytes[valueStart..<valueEnd]), as: UTF8.self)
+        names.append(name)
     }
 
     public subscript(name: String) -> String? { values[name] }
@@ -59,7 +83,10 @@ public struct SetCookie: Sendable, Equatable {
 }
 
 extension StringProtocol {
+    /// Without leading and trailing spaces and tabs.
     var trimmingSpaces: String {
-        String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
+        let body = drop { $0 == " " || $0 == "\t" }
+        guard let last = body.lastIndex(where: { $0 != " " && $0 != "\t" }) else { return "" }
+        return String(body[...last])
     }
 }

@@ -5,6 +5,7 @@ import GatehouseCrypto
 public struct SessionCookie: Sendable {
     public let config: CookieConfig
     let sealer: CookieSealer
+    let cache = SessionCache()
 
     public init(config: CookieConfig, secrets: [String], random: any RandomBytesSource = SecureRandom()) throws(CryptoError) {
         self.config = config
@@ -19,12 +20,19 @@ public struct SessionCookie: Sendable {
 
     /// The session in the request, or nil for anything else: absent, forged, expired, from another cookie name.
     public func read(_ cookies: RequestCookies, now: Int64) -> Session? {
-        guard let value = ChunkedCookie.read(config.name, from: cookies),
-              let plain = sealer.open(value, cookieName: config.name),
-              let payload = try? JSONDecoder().decode(SessionPayload.self, from: Data(plain)) else { return nil }
+        guard let value = ChunkedCookie.read(config.name, from: cookies) else { return nil }
+        let session: Session
+        if let known = cache.get(value) {
+            session = known
+        } else {
+            guard let plain = sealer.open(value, cookieName: config.name),
+                  let payload = try? JSONDecoder().decode(SessionPayload.self, from: Data(plain)) else { return nil }
+            session = payload.session
+            cache.put(value, session)
+        }
         // A small leeway for clocks of several instances; never accept a cookie from the far future.
-        guard payload.exp > now, payload.iat <= now + 60 else { return nil }
-        return payload.session
+        guard session.expiresAt > now, session.issuedAt <= now + 60 else { return nil }
+        return session
     }
 
     /// Set-Cookie headers for a new session; nil when the session is too large even for chunks.
