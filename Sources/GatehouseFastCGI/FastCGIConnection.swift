@@ -46,13 +46,19 @@ final class FastCGIConnection {
     func currentRequest() -> Request {
         let role: FastCGIRole = request.pointee.role == FCGI_AUTHORIZER ? .authorizer : .responder
         var params: [String: String] = [:]
+        params.reserveCapacity(32)
         if var cursor = request.pointee.envp {
             while let entry = cursor.pointee {
-                let text = String(cString: entry)
-                if let eq = text.firstIndex(of: "=") {
-                    let name = String(text[..<eq])
+                // Byte-level split at the first '=' (this runs for every param of every check).
+                let length = strlen(entry)
+                entry.withMemoryRebound(to: UInt8.self, capacity: length) { bytes in
+                    let all = UnsafeBufferPointer(start: bytes, count: length)
+                    guard let eq = all.firstIndex(of: UInt8(ascii: "=")) else { return }
+                    let name = String(decoding: UnsafeBufferPointer(rebasing: all[..<eq]), as: UTF8.self)
                     // libfcgi's own FCGX_GetParam returns the first of duplicated names; so do we.
-                    if params[name] == nil { params[name] = String(text[text.index(after: eq)...]) }
+                    if params[name] == nil {
+                        params[name] = String(decoding: UnsafeBufferPointer(rebasing: all[(eq + 1)...]), as: UTF8.self)
+                    }
                 }
                 cursor += 1
             }
