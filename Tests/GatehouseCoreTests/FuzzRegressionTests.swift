@@ -6,7 +6,8 @@ import Testing
     /// fuzz-config: toml++ inside TOMLKit asserts (aborting the process) on a table header whose name starts
     /// with a character that cannot start a key. Now a config problem, reported like any other TOML error.
     @Test(arguments: ["[%a]\n", "[auth]\ncookie_secret = \"x\"\n[%atehouse.rules]\nallow_groups = [\"a\"]\n", "[\n", "[[%a]]\n",
-                      "[[[a]]]\n", "  [\t{a}]\n", "[=]\n", "[.a]\n", "[[ %]]\n", "a = 1\n[\u{E9}t\u{E9}]\n"])
+                      "[[[a]]]\n", "  [\t{a}]\n", "[=]\n", "[.a]\n", "[[ %]]\n", "a = 1\n[\u{E9}t\u{E9}]\n",
+                      "a = [1,}\n", "a = [}\n", "a = { b = 1 ]\n", "a = [\n  1,\n}\n"])
     func tableHeadersTomlCannotParseAreProblemsNotCrashes(_ text: String) {
         guard case .failure(let error) = ConfigLoader.load(toml: text) else {
             Issue.record("loaded")

@@ -1,4 +1,4 @@
-/// Finds table headers that TOMLKit's bundled toml++ (3.x) cannot survive: after `[` or `[[` it asserts
+/// Finds table headers (and mismatched value brackets) that TOMLKit's bundled toml++ (3.x) cannot survive: after `[` or `[[` it asserts
 /// (debug builds abort; release builds hit `__builtin_assume` on a false condition, undefined behaviour)
 /// unless a bare-key character, a quote or `]` follows. Such text is not TOML anyway; reporting it here
 /// keeps it away from the parser. Found by fuzz/ (harness `config`), e.g. `[%a]`.
@@ -6,7 +6,8 @@ enum TOMLHeaderGuard {
     /// The 1-based line and column of the first such header, or nil. Skips strings, comments and values.
     static func firstUnsafeHeader(_ text: String) -> (line: Int, column: Int)? {
         let s = Array(text.utf8)
-        var i = 0, line = 1, lineStart = 0, depth = 0, onlySpaceSoFar = true
+        var i = 0, line = 1, lineStart = 0, onlySpaceSoFar = true
+        var open: [UInt8] = []  // brackets and braces of the value being read
         func at(_ k: Int) -> UInt8? { k < s.count ? s[k] : nil }
         func isBareOrQuote(_ c: UInt8?) -> Bool {
             guard let c else { return true }  // end of text: toml++ reports that itself
@@ -35,7 +36,7 @@ enum TOMLHeaderGuard {
                 continue
             case UInt8(ascii: "\""), UInt8(ascii: "'"):
                 skipString(c); onlySpaceSoFar = false; continue
-            case UInt8(ascii: "[") where depth == 0 && onlySpaceSoFar:
+            case UInt8(ascii: "[") where open.isEmpty && onlySpaceSoFar:
                 var k = i + 1
                 func skipBlanks() -> Bool {
                     let from = k
@@ -50,9 +51,11 @@ enum TOMLHeaderGuard {
                 while i < s.count, s[i] != UInt8(ascii: "\n") { i += 1 }
                 continue
             case UInt8(ascii: "["), UInt8(ascii: "{"):
-                depth += 1
+                open.append(c)
             case UInt8(ascii: "]"), UInt8(ascii: "}"):
-                depth = max(0, depth - 1)
+                // A `}` where an array value should be (`a = [1,}`) trips another toml++ assertion (parse_value);
+                // a closer of the other kind is never TOML, so every mismatch is reported here.
+                if let last = open.popLast(), (last == UInt8(ascii: "[")) != (c == UInt8(ascii: "]")) { return (line, i - lineStart + 1) }
             default:
                 break
             }
