@@ -16,8 +16,8 @@ public struct ConfigEnvironment: Sendable {
 /// Pure: text and environment in, config or every problem out.
 public enum ConfigLoader {
     public static func load(toml text: String, environment: ConfigEnvironment = ConfigEnvironment()) -> Result<GatehouseConfig, ConfigError> {
-        if let (line, column) = TOMLHeaderGuard.firstUnsafeHeader(text) {
-            return .failure(ConfigError(problems: [ConfigProblem("(file)", "not valid TOML, line \(line) column \(column): a table name must start with a letter, digit, _, - or a quote")]))
+        if let (line, column, reason) = TOMLHeaderGuard.firstUnsafeHeader(text) {
+            return .failure(ConfigError(problems: [ConfigProblem("(file)", "not valid TOML, line \(line) column \(column): \(reason)")]))
         }
         let root: TOMLTable
         do {

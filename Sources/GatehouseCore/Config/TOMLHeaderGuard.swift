@@ -4,7 +4,7 @@
 /// keeps it away from the parser. Found by fuzz/ (harness `config`), e.g. `[%a]`.
 enum TOMLHeaderGuard {
     /// The 1-based line and column of the first such header, or nil. Skips strings, comments and values.
-    static func firstUnsafeHeader(_ text: String) -> (line: Int, column: Int)? {
+    static func firstUnsafeHeader(_ text: String) -> (line: Int, column: Int, reason: String)? {
         let s = Array(text.utf8)
         var i = 0, line = 1, lineStart = 0, onlySpaceSoFar = true
         var open: [UInt8] = []  // brackets and braces of the value being read
@@ -46,7 +46,7 @@ enum TOMLHeaderGuard {
                 let blank = skipBlanks()
                 // `[ [` is an error toml++ reports itself; `[[` is an array-of-tables header.
                 if at(k) == UInt8(ascii: "["), !blank { k += 1; _ = skipBlanks() }
-                if !isBareOrQuote(at(k)) && !(blank && at(k) == UInt8(ascii: "[")) { return (line, k - lineStart + 1) }
+                if !isBareOrQuote(at(k)) && !(blank && at(k) == UInt8(ascii: "[")) { return (line, k - lineStart + 1, "a table name must start with a letter, digit, _, - or a quote") }
                 // The header's own brackets and quoted names end with the line.
                 while i < s.count, s[i] != UInt8(ascii: "\n") { i += 1 }
                 continue
@@ -55,7 +55,7 @@ enum TOMLHeaderGuard {
             case UInt8(ascii: "]"), UInt8(ascii: "}"):
                 // A `}` where an array value should be (`a = [1,}`) trips another toml++ assertion (parse_value);
                 // a closer of the other kind is never TOML, so every mismatch is reported here.
-                if let last = open.popLast(), (last == UInt8(ascii: "[")) != (c == UInt8(ascii: "]")) { return (line, i - lineStart + 1) }
+                if let last = open.popLast(), (last == UInt8(ascii: "[")) != (c == UInt8(ascii: "]")) { return (line, i - lineStart + 1, "this bracket does not close the one opened before it") }
             default:
                 break
             }
