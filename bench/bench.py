@@ -27,7 +27,9 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"
-RESULTS = BENCH / "results"
+# BENCH_RESULTS=DIR writes latest.{md,json} and bench.svg there instead of bench/results and docs/ (trial runs).
+RESULTS = Path(os.environ.get("BENCH_RESULTS", BENCH / "results"))
+CHART = RESULTS / "bench.svg" if os.environ.get("BENCH_RESULTS") else ROOT / "docs" / "bench.svg"
 QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", 2 if QUICK else 5))
 DURATION = int(os.environ.get("BENCH_DURATION", 4 if QUICK else 10))
@@ -702,20 +704,21 @@ def report(cfgs, results, mem, cpu, machine, loads, started, rss_start, rss_end,
             "connections": CONNECTIONS, "workers": WORKERS, "with_rules": with_rules, "machine": machine, "load": loads,
             "targets": [{"target": n, "met": ok, "value": v} for n, ok, v in targets],
             "rows": [{k: v for k, v in r.items() if k != "rounds"} | {
-                "rounds": [{k: x[k] for k in ("rps", "p50_us", "p99_us", "non2xx3xx", "requests") if k in x}
+                "rounds": [{k: x[k] for k in ("rps", "p50_us", "p99_us", "non2xx3xx", "requests", "err_connect", "err_read", "err_timeout")
+                                   if k in x and (x[k] or not k.startswith("err_"))}
                            | ({"cpu_us_per_req": round(x["cpu_us_per_req"], 2)} if "cpu_us_per_req" in x else {})
                            | ({"rss_kib_max": x["rss_kib_max"], "rss_anon_kib_max": x["rss_anon_kib_max"]} if "rss_kib_max" in x else {})
                            for x in r["rounds"]]}
                 for r in rows]}
     (RESULTS / "latest.json").write_text(compact_json(slim))
-    (ROOT / "docs").mkdir(exist_ok=True)
-    svg_chart(rows, ROOT / "docs" / "bench.svg",
+    CHART.parent.mkdir(parents=True, exist_ok=True)
+    svg_chart(rows, CHART,
               f"{machine['cores']} cores, {machine['cpu']}; {started:%Y-%m-%d}; load at start {' '.join(loads[0]['loadavg'])}")
     print(table)
     print()
     for name, ok, val in targets:
         print(f"{'met   ' if ok else 'MISSED'}  {name}: {val}")
-    print(f"\nbench: wrote {RESULTS / 'latest.md'}, latest.json and docs/bench.svg")
+    print(f"\nbench: wrote {RESULTS / 'latest.md'}, latest.json and {CHART}")
     return 0
 
 

@@ -66,6 +66,11 @@ precondition(app.handle(valid).status == 200 && app.handle(missing).status == 40
 precondition(app.handle(authorizer).status == 200 && config.rules.decide(session) == .allow)
 
 nonisolated(unsafe) var sink = 0
+// More distinct sessions than any session cache holds (4096): read in turn, every one is opened and decoded.
+let distinctCookies = (0..<8192).map { i in
+    RequestCookies(header: "_gatehouse=" + sessions.seal(Session(provider: "default", claims: claims, issuedAt: now - Int64(i), expiresAt: now + 3600)))
+}
+nonisolated(unsafe) var missCursor = 0
 
 @inline(never) func measure(_ name: String, _ body: () -> Int) {
     let clock = ContinuousClock()
@@ -90,7 +95,11 @@ nonisolated(unsafe) var sink = 0
 
 measure("cookie header parse (RequestCookies)") { RequestCookies(header: cookieHeader).names.count }
 measure("sealed-cookie open: base64url + AES-256-GCM (CookieSealer.open)") { sealer.open(sealed, cookieName: "_gatehouse")?.count ?? 0 }
-measure("session read: open + JSON decode + expiry (SessionCookie.read)") { sessions.read(cookies, now: now) == nil ? 0 : 1 }
+measure("session read, the same cookie again (SessionCookie.read; cached if the build caches)") { sessions.read(cookies, now: now) == nil ? 0 : 1 }
+measure("session read, a new cookie each time: open + JSON decode + expiry (SessionCookie.read)") {
+    missCursor = (missCursor + 1) & (distinctCookies.count - 1)
+    return sessions.read(distinctCookies[missCursor], now: now) == nil ? 0 : 1
+}
 measure("rule check: email domain + group (AccessRules.decide)") { config.rules.decide(session) == .allow ? 1 : 0 }
 measure("header build, nginx (IdentityHeaders.responderHeaders)") { identity.responderHeaders(for: session).count }
 measure("header build, Apache (IdentityHeaders.authorizerHeaders)") { identity.authorizerHeaders(for: session).count }
