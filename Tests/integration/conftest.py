@@ -204,16 +204,10 @@ http {{
 
 @pytest.fixture
 def nginx_factory(workdir):
-    started = []
-
-    def make(site: str, port: int | None = None):
-        n = Nginx(workdir, site, port or free_port())
-        started.append(n)
-        return n
-
+    make, started = server_factory(workdir, Nginx)
     yield make
-    for n in started:
-        n.stop()
+    for server in started:
+        server.stop()
 
 
 class MockProvider:
@@ -367,16 +361,10 @@ TypesConfig /etc/mime.types
 
 @pytest.fixture
 def apache_factory(workdir):
-    started = []
-
-    def make(site: str, port: int | None = None):
-        a = Apache(workdir, site, port or free_port())
-        started.append(a)
-        return a
-
+    make, started = server_factory(workdir, Apache)
     yield make
-    for a in started:
-        a.stop()
+    for server in started:
+        server.stop()
 
 
 class Lighttpd:
@@ -414,13 +402,30 @@ class Lighttpd:
 
 @pytest.fixture
 def lighttpd_factory(workdir):
+    make, started = server_factory(workdir, Lighttpd)
+    yield make
+    for server in started:
+        server.stop()
+
+
+def server_factory(workdir, server_class):
+    """A fixture body: make(site, port=None) starts `server_class(workdir, site, port)`; all are stopped after the test."""
     started = []
 
-    def make(config: str, port: int):
-        s = Lighttpd(workdir, config, port)
-        started.append(s)
-        return s
+    def make(site: str, port: int | None = None):
+        server = server_class(workdir, site, port or free_port())
+        started.append(server)
+        return server
 
-    yield make
-    for s in started:
-        s.stop()
+    return make, started
+
+
+def run_rp_provider(slow_seconds: int):
+    """Starts rp_provider.py on a free port; yields its base URL (for module-scoped fixtures)."""
+    proc = subprocess.Popen([sys.executable, str(Path(__file__).with_name("rp_provider.py")), "--port", "0",
+                             "--slow-seconds", str(slow_seconds)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    line = proc.stdout.readline()
+    assert line.startswith("READY "), f"rp_provider did not start: {line!r}"
+    yield line.split()[1]
+    proc.terminate()
+    proc.wait(10)

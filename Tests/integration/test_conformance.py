@@ -11,7 +11,7 @@ import pytest
 import requests
 
 import fcgi_client
-from conftest import binary, wait_for
+from conftest import binary, wait_for, run_rp_provider
 
 HERE = Path(__file__).parent
 CASES = [
@@ -27,13 +27,7 @@ SCOPE = "openid email profile phone address"
 
 @pytest.fixture(scope="module")
 def rp_provider():
-    proc = subprocess.Popen([sys.executable, str(HERE / "rp_provider.py"), "--port", "0", "--slow-seconds", "5"],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    line = proc.stdout.readline()
-    assert line.startswith("READY "), f"rp_provider did not start: {line!r}"
-    yield line.split()[1]
-    proc.terminate()
-    proc.wait(10)
+    yield from run_rp_provider(5)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import requests
 
 import fcgi_client
 import gatehouse_cookie
-from conftest import Gatehouse, free_port, login_without_browser, new_secret
+from conftest import Gatehouse, free_port, login_without_browser, new_secret, run_rp_provider
 from test_conformance import RPClient
 from test_fastcgi_process import CLAIMS, auth_params
 from test_nginx import site
@@ -27,13 +27,7 @@ PROVIDER_TIMEOUT = 2      # Gatehouse gives up on the provider after this
 
 @pytest.fixture(scope="module")
 def slow_provider():
-    proc = subprocess.Popen([sys.executable, str(HERE / "rp_provider.py"), "--port", "0", "--slow-seconds", str(SLOW_SECONDS)],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    line = proc.stdout.readline()
-    assert line.startswith("READY "), f"rp_provider did not start: {line!r}"
-    yield line.split()[1]
-    proc.terminate()
-    proc.wait(10)
+    yield from run_rp_provider(SLOW_SECONDS)
 
 
 def faulty(gatehouse_factory, provider_url, workers=4, timeout=PROVIDER_TIMEOUT):
