@@ -194,20 +194,12 @@ http {{
         return f"http://127.0.0.1:{self.port}"
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGQUIT)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
+        stop_process(self.proc, signal.SIGQUIT)
 
 
 @pytest.fixture
 def nginx_factory(workdir):
-    make, started = server_factory(workdir, Nginx)
-    yield make
-    for server in started:
-        server.stop()
+    yield from server_factory(workdir, Nginx)
 
 
 class MockProvider:
@@ -350,21 +342,12 @@ TypesConfig /etc/mime.types
         return (self.root / "error.log").read_text(errors="replace")
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
 
 
 @pytest.fixture
 def apache_factory(workdir):
-    make, started = server_factory(workdir, Apache)
-    yield make
-    for server in started:
-        server.stop()
+    yield from server_factory(workdir, Apache)
 
 
 class Lighttpd:
@@ -391,25 +374,16 @@ class Lighttpd:
         return f"http://127.0.0.1:{self.port}"
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
 
 
 @pytest.fixture
 def lighttpd_factory(workdir):
-    make, started = server_factory(workdir, Lighttpd)
-    yield make
-    for server in started:
-        server.stop()
+    yield from server_factory(workdir, Lighttpd)
 
 
 def server_factory(workdir, server_class):
-    """A fixture body: make(site, port=None) starts `server_class(workdir, site, port)`; all are stopped after the test."""
+    """A fixture body: yields make(site, port=None), which starts `server_class(workdir, site, port)`; stops them all after."""
     started = []
 
     def make(site: str, port: int | None = None):
@@ -417,7 +391,20 @@ def server_factory(workdir, server_class):
         started.append(server)
         return server
 
-    return make, started
+    yield make
+    for server in started:
+        server.stop()
+
+
+def stop_process(proc, sig=signal.SIGTERM, timeout=10):
+    """Sends `sig`, waits; kills the process if it does not end in time."""
+    if proc.poll() is None:
+        proc.send_signal(sig)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 def run_rp_provider(slow_seconds: int):
