@@ -72,11 +72,6 @@ public final class ProviderDirectory: Sendable {
         return set.candidates(alg: alg, kid: kid)
     }
 
-    /// Forgets a provider's documents so the next use fetches them again.
-    public func invalidate(_ provider: String) {
-        entries.withLock { _ = $0.removeValue(forKey: provider) }
-    }
-
     private func allowRefetch(_ name: String, at t: Int64) -> Bool {
         entries.withLock { all in
             var e = all[name] ?? Entry()
