@@ -139,6 +139,15 @@ import Testing
         #expect(check.header("X-Auth-Request-Email") == "diana@example.org")
     }
 
+    @Test func userinfoCanBeSwitchedOff() throws {
+        let app = try app(config("", "[gatehouse.providers.default]\nfetch_userinfo = false"))
+        let (q, loginCookie) = try start(app)
+        provider.answerTokens(idToken: FakeProvider.token(provider.claims(nonce: q["nonce"]!, now: now)))
+        let r = app.handle(Fixture.request("/oauth2/callback", cookie: loginCookie, query: "code=abc&state=\(q["state"]!)"))
+        #expect(r.status == 302)
+        #expect(!provider.requests.contains { $0.url.hasSuffix("/userinfo") })
+    }
+
     @Test func tokenEndpointFailuresMapToStatuses() throws {
         let app = try app()
         let (q, loginCookie) = try start(app)

@@ -117,13 +117,15 @@ extension ConfigReader {
             problem("\(path).client_kwargs.token_endpoint_auth_method", "must be client_secret_basic or client_secret_post")
         }
         var algorithms: [String] = []
+        var fetchUserinfo = true
         if let extras, let mine = table(extras, name, path: "gatehouse.providers.\(name)") {
-            checkKnownKeys(mine, path: "gatehouse.providers.\(name)", known: ["allowed_signing_algorithms"])
+            checkKnownKeys(mine, path: "gatehouse.providers.\(name)", known: ["allowed_signing_algorithms", "fetch_userinfo"])
             algorithms = strings(mine, "allowed_signing_algorithms", path: "gatehouse.providers.\(name).allowed_signing_algorithms")
+            if let b = bool(mine, "fetch_userinfo", path: "gatehouse.providers.\(name).fetch_userinfo") { fetchUserinfo = b }
         }
         guard let clientID, let metadata, !clientID.isEmpty else { return nil }
         return ProviderConfig(name: name, clientID: clientID, clientSecret: clientSecret, serverMetadataURL: metadata,
-                              clientKwargs: kwargs, allowedSigningAlgorithms: algorithms)
+                              clientKwargs: kwargs, allowedSigningAlgorithms: algorithms, fetchUserinfo: fetchUserinfo)
     }
 
     static func isSecretPath(_ key: String, auth: TOMLTable) -> Bool {

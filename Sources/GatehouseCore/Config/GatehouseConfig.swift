@@ -47,6 +47,8 @@ public struct ProviderConfig: Sendable {
     public var tokenEndpointAuthMethod: String { clientKwargs["token_endpoint_auth_method"] ?? "client_secret_basic" }
     /// Signing algorithms accepted in addition to the provider's advertised list (`none`/`HS*` only when named here).
     public var allowedSigningAlgorithms: [String]
+    /// Ask the userinfo endpoint (when the provider has one) for claims beyond the ID token's.
+    public var fetchUserinfo: Bool = true
 }
 
 /// `[gatehouse]`: how the FastCGI server listens and routes.

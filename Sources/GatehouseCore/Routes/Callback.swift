@@ -76,7 +76,7 @@ struct Callback: Sendable {
     /// Userinfo claims join the ID token's when the response's `sub` is the ID token's; otherwise they are
     /// discarded (the login stands on the ID token), as mod_auth_openidc does.
     func mergeUserinfo(into claims: inout [String: JSONValue], tokens: TokenClient.Tokens, metadata: ProviderMetadata, provider: ProviderConfig) {
-        guard let endpoint = metadata.userinfoEndpoint, let accessToken = tokens.accessToken else { return }
+        guard provider.fetchUserinfo, let endpoint = metadata.userinfoEndpoint, let accessToken = tokens.accessToken else { return }
         switch self.tokens.userinfo(accessToken: accessToken, endpoint: endpoint) {
         case .failure(let error):
             logger.warning("userinfo not used", metadata: ["provider": .string(provider.name), "detail": .string(error.detail)])
