@@ -289,7 +289,12 @@ class Handler(BaseHTTPRequestHandler):
         except Exception as exc:  # a fixture bug must show up as a 500, not a hung or reset connection
             self.log_error("internal error: %r", exc)
             self.fail(500, "server_error", repr(exc))
-        if self.entry["endpoint"] is not None:
+        self.record()
+
+    def record(self):
+        """Logs this request once, before its answer goes out, so a client that reads /_log next sees it."""
+        if self.entry["endpoint"] is not None and not self.entry.get("_recorded"):
+            self.entry["_recorded"] = True
             with self.op.lock:
                 self.op.log.append(self.entry)
 
@@ -331,6 +336,7 @@ class Handler(BaseHTTPRequestHandler):
         elif isinstance(body, str):
             body = body.encode()
         self.entry["status"] = status
+        self.record()
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
