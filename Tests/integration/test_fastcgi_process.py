@@ -44,10 +44,8 @@ def test_cgi_fcgi_from_libfcgi_bin(gatehouse):
 def test_authorizer_role_never_reads_stdin(gatehouse):
     """Apache sends no FCGI_STDIN to an authorizer; Gatehouse must answer without waiting for one."""
     cookie = "_gatehouse=" + gatehouse.seal(CLAIMS)
-    started = time.monotonic()
     r = fcgi_client.request(gatehouse.address, auth_params(cookie, DOCUMENT_URI="/private/page"), role=fcgi_client.AUTHORIZER,
                             stdin=None, timeout=5)
-    assert time.monotonic() - started < 5
     assert r.status == 200
     assert r.header("Variable-REMOTE_USER") == "diana"
     assert r.header("Variable-X_AUTH_REQUEST_EMAIL") == "diana@example.org"
@@ -164,11 +162,14 @@ def test_huge_params_are_survived(gatehouse):
 def test_silent_connections_are_closed_and_do_not_starve_the_pool(gatehouse):
     """libfcgi has no read timeout; Gatehouse sets one (read_timeout, 2 s in tests) on every connection."""
     silent = [fcgi_client.connect(gatehouse.address) for _ in range(3)]   # 3 of the 4 workers held
-    started = time.monotonic()
     assert fcgi_client.request(gatehouse.address, auth_params()).status == 401
-    assert time.monotonic() - started < 1.5, "a free worker answered while others waited on silent peers"
     for s in silent:
+        # Still open: the answer above came from a free worker, not after the silent peers were dropped.
+        s.setblocking(False)
+        with pytest.raises(BlockingIOError):
+            s.recv(1)
+    for s in silent:
+        s.setblocking(True)
         s.settimeout(10)
         assert s.recv(1) == b"", "the silent connection is closed by Gatehouse"
         s.close()
-    assert time.monotonic() - started < 8
