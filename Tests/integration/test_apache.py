@@ -69,24 +69,7 @@ def test_login_identity_spoofing_api_and_sign_out_through_apache(gatehouse_facto
     assert api.status_code == 401 and "Location" not in api.headers
 
     # A navigation: redirected to the login start, which will come back to the page with its query.
-    first = http.get(apache.url + "/whoami.shtml?x=1&y=2", allow_redirects=False)
-    assert first.status_code == 302, first.text
-    start_url = urllib.parse.urljoin(apache.url, first.headers["Location"])
-    assert start_url == apache.url + "/oauth2/start?rd=%2Fwhoami.shtml%3Fx%3D1%26y%3D2"
-    done = login_without_browser(http, start_url, "alice")
-    assert done.status_code == 302, done.text
-    assert done.headers["Location"] == "/whoami.shtml?x=1&y=2"
-
-    # SSI sees REMOTE_USER and the claims; nothing but the page reaches the client.
-    page = http.get(apache.url + done.headers["Location"], headers=SPOOF)
-    assert page.status_code == 200 and page.text == "user=alice email=alice@example.org\n"
-    assert not [h for h in page.headers if h.lower().startswith(("variable", "x-auth"))]
-
-    # CGI: the same identity; the client's copies of the identity headers are gone in every spelling.
-    env = http.get(apache.url + "/env.cgi", headers=SPOOF).json()
-    assert env["REMOTE_USER"] == "alice" and env["X_AUTH_REQUEST_USER"] == "alice"
-    assert env["X_AUTH_REQUEST_EMAIL"] == "alice@example.org" and env["X_AUTH_REQUEST_GROUPS"] == "admins,staff"
-    assert "mallory" not in json.dumps(env), {k: v for k, v in env.items() if "mallory" in v}
+    login_and_see_identity(http, apache.url)
 
     # A proxied app: exactly Gatehouse's identity headers, however the client spelled its own.
     got = http.get(apache.url + "/app/hello", headers=SPOOF).json()
@@ -146,3 +129,22 @@ def test_shipped_strip_list_is_the_generated_one():
     out = subprocess.run([str(ROOT / "scripts" / "identity-header-spellings"), "apache"], capture_output=True, text=True, check=True)
     assert (ROOT / "apache" / "gatehouse-strip-headers.conf").read_text() == out.stdout
     assert out.stdout.count("RequestHeader unset ") == 4 * 8 + 3 * 16
+
+
+def login_and_see_identity(http, base):
+    """The Authorizer-role walk shared by Apache and lighttpd: a navigation goes to the login start and comes back
+    to the page with its query; SSI and CGI see REMOTE_USER and the claims, never the client's spoofed copies."""
+    first = http.get(base + "/whoami.shtml?x=1&y=2", allow_redirects=False)
+    assert first.status_code == 302, first.text
+    start_url = urllib.parse.urljoin(base, first.headers["Location"])
+    assert start_url == base + "/oauth2/start?rd=%2Fwhoami.shtml%3Fx%3D1%26y%3D2"
+    done = login_without_browser(http, start_url, "alice")
+    assert done.status_code == 302, done.text
+    assert done.headers["Location"] == "/whoami.shtml?x=1&y=2"
+    page = http.get(base + done.headers["Location"], headers=SPOOF)
+    assert page.status_code == 200 and page.text == "user=alice email=alice@example.org\n"
+    assert not [h for h in page.headers if h.lower().startswith(("variable", "x-auth"))]
+    env = http.get(base + "/env.cgi", headers=SPOOF).json()
+    assert env["REMOTE_USER"] == "alice" and env["X_AUTH_REQUEST_USER"] == "alice"
+    assert env["X_AUTH_REQUEST_EMAIL"] == "alice@example.org" and env["X_AUTH_REQUEST_GROUPS"] == "admins,staff"
+    assert "mallory" not in json.dumps(env), {k: v for k, v in env.items() if "mallory" in v}

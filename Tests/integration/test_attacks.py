@@ -14,6 +14,7 @@ import fcgi_client
 from conftest import ROOT, free_port
 from test_fastcgi_process import CLAIMS, auth_params
 from test_nginx import site
+from test_oidc_flow import start_stack
 
 CORPUS = json.loads((ROOT / "Tests" / "corpus" / "return-urls.json").read_text())
 ALLOWED_HOSTS = ["127.0.0.1"]
@@ -52,15 +53,8 @@ def sample(step: int):
 
 @pytest.fixture
 def stack(gatehouse_factory, nginx_factory, workdir, mock_provider):
-    port = free_port()
-    g = gatehouse_factory(auth=f"""
-redirect_uri = "http://127.0.0.1:{port}/oauth2/callback"
-client_id = "gatehouse-test"
-client_secret = "test-secret-!@#"
-server_metadata_url = "{mock_provider.metadata_url}"
-""", extra_gatehouse='cookie_secure = false\nlog_level = "debug"\nallowed_redirect_hosts = ["127.0.0.1"]\n')
-    n = nginx_factory(site(workdir, g.address, port), port)
-    return g, n
+    return start_stack(gatehouse_factory, nginx_factory, workdir, mock_provider,
+                       extra_gatehouse='log_level = "debug"\nallowed_redirect_hosts = ["127.0.0.1"]\n')
 
 
 # --- return URLs through nginx -------------------------------------------------------------------------------

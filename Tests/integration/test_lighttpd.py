@@ -1,13 +1,11 @@
 """Real lighttpd (fastcgi "mode" => "authorizer") with the shipped lighttpd/ configs, a real provider and the real
 binary: login, identity in SSI/CGI/log, spoofed headers ignored, API 401, who am I, sign-out, login again."""
-import json
 import subprocess
-import urllib.parse
 
 import requests
 
 from conftest import ROOT, free_port, login_without_browser
-from test_apache import ENV_CGI, NAV, SPOOF
+from test_apache import ENV_CGI, NAV, SPOOF, login_and_see_identity
 
 
 def shipped_config(workdir, gatehouse_port, port):
@@ -51,22 +49,7 @@ server_metadata_url = "{mock_provider.metadata_url}"
                        allow_redirects=False)
     assert api.status_code == 401 and "Location" not in api.headers and "secret" not in api.text
 
-    first = http.get(server.url + "/whoami.shtml?x=1&y=2", allow_redirects=False)
-    assert first.status_code == 302, first.text
-    start_url = urllib.parse.urljoin(server.url, first.headers["Location"])
-    assert start_url == server.url + "/oauth2/start?rd=%2Fwhoami.shtml%3Fx%3D1%26y%3D2"
-    done = login_without_browser(http, start_url, "alice")
-    assert done.status_code == 302, done.text
-    assert done.headers["Location"] == "/whoami.shtml?x=1&y=2"
-
-    page = http.get(server.url + done.headers["Location"], headers=SPOOF)
-    assert page.status_code == 200 and page.text == "user=alice email=alice@example.org\n"
-    assert not [h for h in page.headers if h.lower().startswith(("variable", "x-auth"))]
-
-    env = http.get(server.url + "/env.cgi", headers=SPOOF).json()
-    assert env["REMOTE_USER"] == "alice" and env["X_AUTH_REQUEST_USER"] == "alice"
-    assert env["X_AUTH_REQUEST_EMAIL"] == "alice@example.org" and env["X_AUTH_REQUEST_GROUPS"] == "admins,staff"
-    assert "mallory" not in json.dumps(env), {k: v for k, v in env.items() if "mallory" in v}
+    login_and_see_identity(http, server.url)
 
     me = http.get(server.url + "/oauth2/userinfo").json()
     assert me["is_logged_in"] is True and me["preferred_username"] == "alice"
