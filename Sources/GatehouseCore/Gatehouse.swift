@@ -61,7 +61,7 @@ public final class Gatehouse: Sendable {
     public init(config: GatehouseConfig, environment: GatehouseEnvironment) throws(CryptoError) {
         self.config = config
         self.environment = environment
-        sessions = try SessionCookie(config: config.cookie, secrets: config.auth.cookieSecrets, random: environment.random)
+        sessions = try SessionCookie(config, random: environment.random)
         let prefix = config.server.prefix
         routes = Routes(auth: prefix + "/auth", start: prefix + "/start", callback: config.auth.callbackPath(prefix: prefix),
                         signOut: prefix + "/sign_out", userinfo: prefix + "/userinfo", forbidden: prefix + "/forbidden")
@@ -86,8 +86,15 @@ public final class Gatehouse: Sendable {
         do throws(GatehouseError) {
             // In the Authorizer role every request is an access check, whatever its path.
             if request.role == .authorizer { return try authCheck.handle(ctx, now: now) }
-            switch Request.path(of: request.scriptPath) {
-            case routes.auth: return try authCheck.handle(ctx, now: now)
+            let path: String
+            switch RoutedPath(request.scriptPath, checkRoute: routes.auth) {
+            case .clean(let clean): path = clean
+            case .check(let rules): return try authCheck.handle(ctx, now: now, pathRules: rules)
+            case .unroutable: throw GatehouseError(.notFound, "There is no page here.", detail: "a ? or # in the routed path")
+            }
+            switch path {
+            // Should a web server ever split the check URL's query off, it arrives as QUERY_STRING: same rules.
+            case routes.auth: return try authCheck.handle(ctx, now: now, pathRules: request[param: "QUERY_STRING"].flatMap { $0.isEmpty ? nil : $0 })
             case routes.forbidden: return forbidden.handle(ctx, now: now)
             case routes.userinfo: return whoAmI.handle(ctx, now: now)
             case routes.signOut: return try withProviderSlot { signOut.handle(ctx, now: now) }

@@ -18,10 +18,10 @@ struct SessionCommand: ParsableCommand {
         func run() throws {
             let config = try options.load()
             let value = (readLine(strippingNewline: true) ?? "").trimmingCharacters(in: .whitespaces)
-            let cookie = try SessionCookie(config: config.cookie, secrets: config.auth.cookieSecrets)
+            let cookie = try SessionCookie(config)
             let now = Int64(Date().timeIntervalSince1970)
             guard let session = cookie.read(RequestCookies(header: "\(config.cookie.name)=\(value)"), now: now) else {
-                FileHandle.standardError.write(Data("no session: the value is not a valid, unexpired cookie for this secret and cookie name\n".utf8))
+                FileHandle.standardError.write(Data("no session: the value is not a valid, unexpired cookie for this secret, cookie name, lifetime and the configured providers\n".utf8))
                 throw ExitCode(1)
             }
             var out = session.claims
@@ -40,12 +40,16 @@ struct SessionCommand: ParsableCommand {
 
         func run() throws {
             let config = try options.load()
+            // A session of a provider that is not configured would be refused by every check.
+            guard config.auth.providers[provider] != nil else {
+                throw ValidationError("provider \"\(provider)\" is not configured (configured: \(config.auth.providers.keys.sorted().joined(separator: ", ")))")
+            }
             let input = FileHandle.standardInput.readDataToEndOfFile()
             guard let claims = JSONText.parseObject(Array(input)) else { throw ValidationError("stdin must be a JSON object of claims") }
             let now = Int64(Date().timeIntervalSince1970)
             let session = Session(provider: provider, claims: claims, issuedAt: now,
                                   expiresAt: now + (lifetime ?? config.cookie.lifetime.wholeSeconds))
-            let cookie = try SessionCookie(config: config.cookie, secrets: config.auth.cookieSecrets)
+            let cookie = try SessionCookie(config)
             print(cookie.seal(session))
         }
     }

@@ -62,7 +62,7 @@ import Testing
 @Suite struct SessionCookieTests {
     let config = Fixture.config()
 
-    func cookie() throws -> SessionCookie { try SessionCookie(config: config.cookie, secrets: config.auth.cookieSecrets) }
+    func cookie() throws -> SessionCookie { try SessionCookie(config) }
 
     @Test func roundTripAndSize() throws {
         let c = try cookie()

@@ -26,6 +26,10 @@ enum Fixture {
         let text = """
         [auth]
         cookie_secret = "\(secret)"
+        redirect_uri = "https://app.example.com/oauth2/callback"
+        client_id = "fixture-client"
+        client_secret = "fixture-client-secret"
+        server_metadata_url = "https://idp.example.com/.well-known/openid-configuration"
         [gatehouse]
         cookie_secure = true
         \(extra)
@@ -46,7 +50,7 @@ enum Fixture {
     ], issuedAt: now - 100, expiresAt: now + 3600)
 
     static func cookieHeader(for session: Session = Fixture.diana, config: GatehouseConfig = Fixture.config()) throws -> String {
-        let cookie = try SessionCookie(config: config.cookie, secrets: config.auth.cookieSecrets)
+        let cookie = try SessionCookie(config)
         return "\(config.cookie.name)=\(cookie.seal(session))"
     }
 

@@ -52,6 +52,14 @@ def workdir():
     shutil.rmtree(d, ignore_errors=True)
 
 
+DEFAULT_PROVIDER = """
+redirect_uri = "https://app.example.com/oauth2/callback"
+client_id = "gatehouse-test"
+client_secret = "never-used"
+server_metadata_url = "http://127.0.0.1:9/.well-known/openid-configuration"
+"""
+
+
 class Gatehouse:
     """A running `gatehouse serve`, its config and its log."""
 
@@ -62,6 +70,9 @@ class Gatehouse:
         self.socket = str(workdir / "gatehouse.sock")
         self.listen = listen or f"unix:{self.socket}"
         self.config = workdir / "gatehouse.toml"
+        # Without a provider of the test's own, a default one that is never asked: sessions name a configured
+        # provider or the check refuses them (`seal` makes sessions of provider "default").
+        auth = auth or DEFAULT_PROVIDER
         self.config.write_text(f"""
 [auth]
 cookie_secret = "{self.secret}"

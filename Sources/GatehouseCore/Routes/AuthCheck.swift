@@ -10,15 +10,16 @@ struct AuthCheck: Sendable {
     let forbidden: Forbidden
     let logger: Logger
 
-    func handle(_ ctx: RequestContext, now: Int64) throws(GatehouseError) -> Response {
+    /// `pathRules`: the location's rules that nginx left in the check's path (`RoutedPath.check`).
+    func handle(_ ctx: RequestContext, now: Int64, pathRules: String? = nil) throws(GatehouseError) -> Response {
         guard let session = sessions.read(ctx.cookies, now: now) else { return unauthenticated(ctx) }
-        let local: AccessRules?
+        let local: [AccessRules]
         do {
-            local = try LocationRules.read(ctx.request, base: rules)
+            local = try LocationRules.read(ctx.request, pathRules: pathRules, base: rules)
         } catch {
             throw GatehouseError(.internal, "This page's access rules are misconfigured.", detail: error.message)
         }
-        for ruleSet in [rules] + (local.map { [$0] } ?? []) {
+        for ruleSet in [rules] + local {
             if case .deny(let reason) = ruleSet.decide(session) {
                 logger.notice("access denied", metadata: ["reason": .string(reason), "provider": .string(session.provider),
                                                          "path": .string(Request.path(of: ctx.originalURI ?? "/"))])

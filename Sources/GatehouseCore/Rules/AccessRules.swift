@@ -11,6 +11,8 @@ public struct AccessRules: Sendable, Equatable {
     public var groupsClaim = "groups"
     public var allowedGroups: Set<String> = []
     public var claimRules: [ClaimRule] = []
+    /// A location rule given with no value (`?allowed_groups=`): nobody may enter.
+    public var allowsNobody = false
 
     public struct ClaimRule: Sendable, Equatable {
         public enum Test: Sendable, Equatable {
@@ -34,6 +36,7 @@ public struct AccessRules: Sendable, Equatable {
     }
 
     public func decide(_ session: Session) -> Decision {
+        if allowsNobody { return .deny("the location's rule allows nobody") }
         if !allowedEmails.isEmpty || !allowedEmailDomains.isEmpty {
             guard let email = Self.normalizedEmail(session.claim("email")) else { return .deny("no usable email claim") }
             if requireEmailVerified && !Self.isTrue(session.claim("email_verified")) { return .deny("email not verified") }

@@ -1,9 +1,11 @@
-/// Rules set by the web server for one location: `GATEHOUSE_*` FastCGI params (nginx: `set
-/// $gatehouse_allowed_groups admins;` in the location, which the shipped auth location passes on; Apache:
-/// `SetEnvIf ... GATEHOUSE_ALLOWED_GROUPS=admins`), or query parameters on the auth URL
-/// (`auth_request /oauth2/auth?allowed_groups=admins;`). They are checked in addition to the global rules, so
-/// they can only narrow them. Lists are comma-separated. An empty param is unset (nginx passes unset variables
-/// as empty); an empty query parameter allows nobody; an unknown query parameter is a configuration error.
+/// Rules set by the web server for one location. Two sources, each checked on its own and in addition to the
+/// global rules, so neither can widen anything:
+/// - the check URL's own query, which nginx leaves in the path: `auth_request /oauth2/auth?allowed_groups=admins;`
+///   (the documented nginx form: `auth_request` is inherited by nested locations, so it fails closed);
+/// - `GATEHOUSE_*` FastCGI params: Apache `SetEnvIf ... GATEHOUSE_ALLOWED_GROUPS=admins`, lighttpd
+///   `setenv.add-environment`, or an nginx `set $gatehouse_allowed_groups` (which nested locations do not inherit).
+/// Lists are comma-separated. An empty param is unset (nginx passes unset variables as empty); an empty query
+/// parameter allows nobody; an unknown query parameter is a configuration error (a typo never opens a location).
 public enum LocationRules {
     static let parameters: [String: String] = [
         "allowed_groups": "GATEHOUSE_ALLOWED_GROUPS",
@@ -13,20 +15,29 @@ public enum LocationRules {
 
     public struct Problem: Error, Sendable, Equatable { public let message: String }
 
-    /// The location's rules, nil when it sets none.
-    public static func read(_ request: Request, base: AccessRules) throws(Problem) -> AccessRules? {
-        var values: [String: [String]] = [:]
-        // Only the auth URL's own query (QUERY_STRING of nginx's subrequest), never the original request's.
-        if request.role == .responder, let query = request[param: "QUERY_STRING"] {
-            for (name, value) in QueryParameters(parsing: query).pairs {
+    /// The location's rule sets (none, one or two), each to be satisfied. `pathRules` is the query nginx left in
+    /// the check's path (`RoutedPath.check`); the original request's query never counts.
+    public static func read(_ request: Request, pathRules: String?, base: AccessRules) throws(Problem) -> [AccessRules] {
+        var sets: [AccessRules] = []
+        if let pathRules {
+            var values: [String: [String]] = [:]
+            for (name, value) in QueryParameters(parsing: pathRules).pairs {
                 guard parameters[name] != nil else { throw Problem(message: "unknown rule parameter \"\(name)\" on the auth URL") }
                 values[name, default: []] += split(value)
             }
+            // `auth_request /oauth2/auth?;` names no rule: a half-written rule must not mean "everyone".
+            if values.isEmpty { throw Problem(message: "the auth URL has a \"?\" but no rule parameter") }
+            sets.append(rules(values, base: base))
         }
+        var params: [String: [String]] = [:]
         for (name, param) in parameters {
-            if let value = request[param: param], !value.isEmpty { values[name, default: []] += split(value) }
+            if let value = request[param: param], !value.isEmpty { params[name, default: []] += split(value) }
         }
-        guard !values.isEmpty else { return nil }
+        if !params.isEmpty { sets.append(rules(params, base: base)) }
+        return sets
+    }
+
+    static func rules(_ values: [String: [String]], base: AccessRules) -> AccessRules {
         var rules = AccessRules()
         rules.requireEmailVerified = base.requireEmailVerified
         rules.groupsClaim = base.groupsClaim
@@ -34,7 +45,7 @@ public enum LocationRules {
         rules.allowedEmails = Set((values["allowed_emails"] ?? []).map { $0.lowercased() })
         rules.allowedEmailDomains = (values["allowed_email_domains"] ?? []).map { $0.lowercased() }
         // A parameter given but empty would otherwise mean "no condition": refuse everyone instead.
-        if rules.isEmpty { rules.claimRules = [.init(claim: "\u{0}never", test: .equals("\u{0}"))] }
+        rules.allowsNobody = rules.isEmpty
         return rules
     }
 

@@ -4,12 +4,20 @@ import GatehouseCrypto
 /// Reads and writes the session cookie: sealing, chunking, expiry. No I/O.
 public struct SessionCookie: Sendable {
     public let config: CookieConfig
+    /// Sessions of other providers are refused: a provider taken out of the config ends its sessions.
+    public let providers: Set<String>
     let sealer: CookieSealer
     let cache = SessionCache()
 
-    public init(config: CookieConfig, secrets: [String], random: any RandomBytesSource = SecureRandom()) throws(CryptoError) {
+    public init(config: CookieConfig, secrets: [String], providers: Set<String>, random: any RandomBytesSource = SecureRandom()) throws(CryptoError) {
         self.config = config
+        self.providers = providers
         self.sealer = try CookieSealer(secrets: secrets, purpose: .session, random: random)
+    }
+
+    /// The session cookie of a whole configuration: its cookie settings, secrets and providers.
+    public init(_ config: GatehouseConfig, random: any RandomBytesSource = SecureRandom()) throws(CryptoError) {
+        try self.init(config: config.cookie, secrets: config.auth.cookieSecrets, providers: Set(config.auth.providers.keys), random: random)
     }
 
     /// The template every session Set-Cookie starts from.
@@ -18,7 +26,9 @@ public struct SessionCookie: Sendable {
                   maxAge: config.lifetime.wholeSeconds, secure: config.secure, httpOnly: true, sameSite: config.sameSite)
     }
 
-    /// The session in the request, or nil for anything else: absent, forged, expired, from another cookie name.
+    /// The session in the request, or nil for anything else: absent, forged, expired, from another cookie name,
+    /// from a provider that is not configured now, or older than `cookie_lifetime` as it is configured now
+    /// (lowering it shortens sessions already given out; the sealed `exp` only ever shortens it further).
     public func read(_ cookies: RequestCookies, now: Int64) -> Session? {
         guard let value = ChunkedCookie.read(config.name, from: cookies) else { return nil }
         let session: Session
@@ -31,7 +41,8 @@ public struct SessionCookie: Sendable {
             cache.put(value, session)
         }
         // A small leeway for clocks of several instances; never accept a cookie from the far future.
-        guard session.expiresAt > now, session.issuedAt <= now + 60 else { return nil }
+        guard session.expiresAt > now, session.issuedAt <= now + 60, now - session.issuedAt < config.lifetime.wholeSeconds,
+              providers.contains(session.provider) else { return nil }
         return session
     }
 

@@ -1,7 +1,7 @@
 import FuzzSupport
 import GatehouseCore
 
-let sessions = try! SessionCookie(config: Fuzz.config.cookie, secrets: [Fuzz.secret])
+let sessions = try! SessionCookie(Fuzz.config)
 let sealer = try! CookieSealer(secrets: [Fuzz.secret], purpose: .session)
 
 /// Opening a session cookie: the input as a whole Cookie header, as the session value, and as the plaintext

@@ -30,7 +30,7 @@ let claims: [String: JSONValue] = [
     "groups": .array([.string("admins"), .string("staff")]),
 ]
 let session = Session(provider: "default", claims: claims, issuedAt: now, expiresAt: now + 3600)
-let sessions = try SessionCookie(config: config.cookie, secrets: config.auth.cookieSecrets)
+let sessions = try SessionCookie(config)
 let sealer = try CookieSealer(secrets: config.auth.cookieSecrets, purpose: .session)
 let sealed = sessions.seal(session)
 let tampered = String(sealed.dropLast(4)) + (sealed.hasSuffix("AAAA") ? "BBBB" : "AAAA")
