@@ -72,3 +72,22 @@ server_metadata_url = "{mock_provider.metadata_url}"
 def test_shipped_strip_list_is_the_generated_one():
     out = subprocess.run([str(ROOT / "scripts" / "identity-header-spellings"), "lighttpd"], capture_output=True, text=True, check=True)
     assert (ROOT / "lighttpd" / "gatehouse-strip-headers.conf").read_text() == out.stdout
+
+
+def test_the_check_is_never_a_page_and_rules_narrow(gatehouse_factory, lighttpd_factory, workdir):
+    port, gport = free_port(), free_port()
+    g = gatehouse_factory(listen=f"tcp:127.0.0.1:{gport}")
+    conf = shipped_config(workdir, gport, port)
+    (workdir / "www" / "admin").mkdir()
+    (workdir / "www" / "admin" / "page.html").write_text("CONTENT admin\n")
+    conf += '\n$HTTP["url"] =~ "^/admin/" {\n    setenv.add-environment += ("GATEHOUSE_ALLOWED_GROUPS" => "admins")\n}\n'
+    server = lighttpd_factory(conf, port)
+    admin = {"_gatehouse": g.seal('{"sub":"ann","email":"ann@example.com","groups":["admins"]}')}
+    staff = {"_gatehouse": g.seal('{"sub":"sam","email":"sam@example.com","groups":["staff"]}')}
+    for path in ("/oauth2/auth", "/oauth2/auth%3Fallowed_groups=x", "/oauth2/auth%23x", "/oauth2/auth?x=1"):
+        r = requests.get(server.url + path, cookies=admin, headers=NAV, allow_redirects=False)
+        assert r.status_code in (403, 404), (path, r.status_code)
+        assert not [h for h in r.headers if h.lower().startswith(("x-auth-request", "variable"))], path
+    assert requests.get(server.url + "/admin/page.html", cookies=admin, headers=NAV).text == "CONTENT admin\n"
+    refused = requests.get(server.url + "/admin/page.html", cookies=staff, headers=NAV, allow_redirects=False)
+    assert refused.status_code == 403 and "CONTENT" not in refused.text

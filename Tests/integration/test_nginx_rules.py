@@ -167,3 +167,9 @@ def test_clients_cannot_write_error_lines_into_the_log(stack):
     after = g.log_text()[len(before):]
     assert after.strip(), "the requests reached Gatehouse and were logged"
     assert not re.search(r"^\S+ (error|critical) ", after, re.M), after
+
+
+def test_identity_snippet_is_protect_without_its_auth_request_line():
+    def directives(name):
+        return [l.strip() for l in (ROOT / "nginx" / name).read_text().splitlines() if l.strip() and not l.strip().startswith("#")]
+    assert directives("gatehouse-protect.conf") == ["auth_request /oauth2/auth;"] + directives("gatehouse-identity.conf")

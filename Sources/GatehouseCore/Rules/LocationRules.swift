@@ -4,8 +4,8 @@
 ///   (the documented nginx form: `auth_request` is inherited by nested locations, so it fails closed);
 /// - `GATEHOUSE_*` FastCGI params: Apache `SetEnvIf ... GATEHOUSE_ALLOWED_GROUPS=admins`, lighttpd
 ///   `setenv.add-environment`, or an nginx `set $gatehouse_allowed_groups` (which nested locations do not inherit).
-/// Lists are comma-separated. An empty param is unset (nginx passes unset variables as empty); an empty query
-/// parameter allows nobody; an unknown query parameter is a configuration error (a typo never opens a location).
+/// Lists are comma-separated. An empty value, as a query parameter or a param, allows nobody; an unknown query
+/// parameter is a configuration error (a typo never opens a location).
 public enum LocationRules {
     static let parameters: [String: String] = [
         "allowed_groups": "GATEHOUSE_ALLOWED_GROUPS",
@@ -31,7 +31,8 @@ public enum LocationRules {
         }
         var params: [String: [String]] = [:]
         for (name, param) in parameters {
-            if let value = request[param: param], !value.isEmpty { params[name, default: []] += split(value) }
+            // Present but empty allows nobody, as on the auth URL (nginx's shipped lines never send an empty one).
+            if let value = request[param: param] { params[name, default: []] += split(value) }
         }
         if !params.isEmpty { sets.append(rules(params, base: base)) }
         return sets
