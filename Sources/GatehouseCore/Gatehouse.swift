@@ -77,7 +77,7 @@ public final class Gatehouse: Sendable {
         loginStart = LoginStart(config: config, directory: directory, pending: pending, returnURL: returnURL, random: environment.random)
         callback = Callback(config: config, directory: directory, pending: pending, sessions: sessions,
                             tokens: TokenClient(http: environment.http), verifier: environment.verifier, returnURL: returnURL,
-                            logger: environment.logger)
+                            fitting: SessionFitting(config: config), logger: environment.logger)
     }
 
     public func handle(_ request: Request) -> Response {

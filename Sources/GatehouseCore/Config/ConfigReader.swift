@@ -117,6 +117,13 @@ struct ConfigReader {
         if let ca = string(gh, "provider_ca_file", path: "gatehouse.provider_ca_file") { io.caFile = ca }
         if let d = duration(gh, "metadata_ttl", path: "gatehouse.metadata_ttl") { io.metadataTTL = d }
 
+        if gh["session_groups"] != nil {
+            let patterns = strings(gh, "session_groups", path: "gatehouse.session_groups")
+            for (i, p) in patterns.enumerated() where p.isEmpty || p.dropLast().contains("*") || p == "*" {
+                problem("gatehouse.session_groups[\(i)]", "write a group name, or a prefix ending in * such as team-*")
+            }
+            cookie.sessionGroups = patterns
+        }
         let rules = readRules(gh, groupsClaim: headers.groupsClaim)
         let auth = readAuth(root: root, gatehouse: gh, secrets: secrets, prefix: server.prefix)
         guard let auth else { return nil }
@@ -128,6 +135,7 @@ struct ConfigReader {
         "max_pending_logins", "cookie_name", "cookie_domain", "cookie_path", "cookie_samesite", "cookie_secure",
         "cookie_lifetime", "previous_cookie_secrets", "headers", "log_level", "log_format", "provider_connect_timeout",
         "provider_timeout", "provider_ca_file", "metadata_ttl", "secret_files", "secret_env", "providers", "rules",
+        "session_groups",
     ]
 
     static func isToken(_ s: String) -> Bool {

@@ -79,6 +79,8 @@ public struct CookieConfig: Sendable {
     public var secure: Bool = true
     /// Streamlit's 30 days.
     public var lifetime: Duration = .seconds(30 * 24 * 3600)
+    /// The groups a session keeps (`admins`, or `team-*` for a prefix); nil keeps every group.
+    public var sessionGroups: [String]?
 }
 
 /// Header names for the identity Gatehouse hands downstream, oauth2-proxy's by default.

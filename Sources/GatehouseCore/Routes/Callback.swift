@@ -10,6 +10,7 @@ struct Callback: Sendable {
     let tokens: TokenClient
     let verifier: any SignatureVerifying
     let returnURL: ReturnURL
+    let fitting: SessionFitting
     let logger: Logger
 
     /// Protocol claims that say nothing about the user: not kept in the session.
@@ -45,13 +46,21 @@ struct Callback: Sendable {
         var claims = try verifiedClaims(tokens, login: login, provider: provider, metadata: metadata, now: now)
         mergeUserinfo(into: &claims, tokens: tokens, metadata: metadata, provider: provider)
 
-        let keepID = config.auth.exposeTokens.contains(.id) || metadata.endSessionEndpoint != nil
+        // The ID token is kept only to expose it: it roughly doubles the cookie, and sign-out at the provider
+        // works without it (client_id + post_logout_redirect_uri, RP-Initiated Logout 1.0).
         let session = Session(provider: provider.name, claims: claims.filter { !Self.protocolClaims.contains($0.key) },
                               issuedAt: now, expiresAt: now + config.cookie.lifetime.wholeSeconds,
-                              idToken: keepID ? tokens.idToken : nil,
+                              idToken: config.auth.exposeTokens.contains(.id) ? tokens.idToken : nil,
                               accessToken: config.auth.exposeTokens.contains(.access) ? tokens.accessToken : nil)
-        guard let sessionCookies = sessions.write(session, existing: ctx.cookies) else {
-            throw GatehouseError(.internal, "Your account has too much information to fit a session.", detail: "session for provider \(provider.name) exceeds the cookie cap")
+        guard let (sessionCookies, kept) = fitting.cookies(for: session, sessions: sessions, existing: ctx.cookies) else {
+            throw GatehouseError(.internal, "Your account has too much information to fit a session.", detail: "session for provider \(provider.name) exceeds the cookie cap even without groups")
+        }
+        if kept.groupsDropped {
+            let count = fitting.groupClaims.compactMap { session.claim($0)?.arrayValue?.count }.max() ?? 0
+            logger.warning("groups not kept: too many for a session cookie; group rules will refuse this user", metadata: [
+                "provider": .string(provider.name), "groups": .stringConvertible(count),
+                "fix": "list the groups that rules and apps use in [gatehouse] session_groups",
+            ])
         }
         let headers = (sessionCookies + [pending.finish(state: state)]).map { Response.Header("Set-Cookie", $0.headerValue) }
         return .redirect(to: returnURL.validate(login.returnTo), headers: headers)

@@ -47,6 +47,9 @@ public struct AccessRules: Sendable, Equatable {
             guard allowedEmails.contains(email) || domainOK else { return .deny("email not allowed") }
         }
         if !allowedGroups.isEmpty {
+            if session.groupsDropped {
+                return .deny("the provider sent more groups than a session holds: list the groups rules use in [gatehouse] session_groups")
+            }
             let groups = Self.values(session.claim(groupsClaim))
             guard groups.contains(where: allowedGroups.contains) else { return .deny("not in an allowed group") }
         }

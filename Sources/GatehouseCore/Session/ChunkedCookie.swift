@@ -3,8 +3,12 @@
 public enum ChunkedCookie {
     /// Bytes of value per cookie, leaving room for name and attributes under browsers' 4096-byte limit.
     public static let chunkSize = 3800
-    /// The hard cap on chunks; a value needing more is refused by the writer and never read.
+    /// The hard cap on chunks read (and cleared); never taken from the client.
     public static let maxChunks = 3
+    /// The cap on chunks written: two keep a session's Cookie header under 8 KB, the request-header line limit
+    /// of nginx (`large_client_header_buffers`), Apache (`LimitRequestFieldSize`) and most proxies by default.
+    /// Above it nginx answers 400 to every URL, sign-out included. (Sessions of three chunks are still read.)
+    public static let maxWrittenChunks = 2
 
     public static func chunkName(_ name: String, _ index: Int) -> String { "\(name)_\(index)" }
 
@@ -20,7 +24,7 @@ public enum ChunkedCookie {
     }
 
     /// The cookies to set for `value`, plus deletions of any other form of this cookie the browser has.
-    /// Nil when the value needs more than `maxChunks` chunks.
+    /// Nil when the value needs more than `maxWrittenChunks` chunks.
     public static func set(_ value: String, template: SetCookie, existing: RequestCookies) -> [SetCookie]? {
         let name = template.name
         let bytes = Array(value.utf8)
@@ -31,7 +35,7 @@ public enum ChunkedCookie {
             out.append(c); written.insert(name)
         } else {
             let count = (bytes.count + chunkSize - 1) / chunkSize
-            guard count <= maxChunks else { return nil }
+            guard count <= maxWrittenChunks else { return nil }
             for i in 0..<count {
                 var c = template
                 c.name = chunkName(name, i)

@@ -8,15 +8,19 @@ public struct Session: Sendable, Equatable {
     /// Kept only when `expose_tokens` or logout at the provider needs them.
     public var idToken: String?
     public var accessToken: String?
+    /// The provider sent more groups than a session cookie holds, so none were kept (see `SessionFitting`):
+    /// group rules then refuse, and the log says which setting keeps the groups that matter.
+    public var groupsDropped: Bool
 
     public init(provider: String, claims: [String: JSONValue], issuedAt: Int64, expiresAt: Int64,
-                idToken: String? = nil, accessToken: String? = nil) {
+                idToken: String? = nil, accessToken: String? = nil, groupsDropped: Bool = false) {
         self.provider = provider
         self.claims = claims
         self.issuedAt = issuedAt
         self.expiresAt = expiresAt
         self.idToken = idToken
         self.accessToken = accessToken
+        self.groupsDropped = groupsDropped
     }
 
     /// A claim by name, or by a dotted path into nested objects (`realm_access.roles`).
@@ -39,10 +43,14 @@ struct SessionPayload: Codable {
     var c: [String: JSONValue]
     var it: String?
     var at: String?
+    var gd: Bool?
 
     init(_ s: Session) {
         p = s.provider; iat = s.issuedAt; exp = s.expiresAt; c = s.claims; it = s.idToken; at = s.accessToken
+        gd = s.groupsDropped ? true : nil
     }
 
-    var session: Session { Session(provider: p, claims: c, issuedAt: iat, expiresAt: exp, idToken: it, accessToken: at) }
+    var session: Session {
+        Session(provider: p, claims: c, issuedAt: iat, expiresAt: exp, idToken: it, accessToken: at, groupsDropped: gd ?? false)
+    }
 }
