@@ -54,7 +54,7 @@ def test_login_identity_whoami_logout_and_login_again(gatehouse_factory, nginx_f
     end = urllib.parse.urlparse(out.headers["Location"])
     assert f"{end.scheme}://{end.netloc}" == mock_provider.issuer and end.path == "/oauth2/end_session"
     q = urllib.parse.parse_qs(end.query)
-    assert q["client_id"] == ["gatehouse-test"] and q["id_token_hint"] and q["state"]
+    assert q["client_id"] == ["gatehouse-test"] and q["state"] and "id_token_hint" not in q, "the ID token is not kept unless exposed"
     assert q["post_logout_redirect_uri"] == [nginx.url + "/public.html"]
     assert not http.cookies.get("_gatehouse")
     assert http.get(nginx.url + "/private/page.html", allow_redirects=False).status_code == 302
