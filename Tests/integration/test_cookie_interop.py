@@ -13,7 +13,14 @@ def auth_params(cookie: str | None = None) -> dict:
     return params
 
 
-def test_python_opens_a_gatehouse_cookie(gatehouse):
+def test_python_opens_a_gatehouse_cookie(gatehouse_factory):
+    from conftest import DEFAULT_PROVIDER
+    gatehouse = gatehouse_factory(auth=DEFAULT_PROVIDER + """
+[auth.google]
+client_id = "g"
+client_secret = "never-used"
+server_metadata_url = "http://127.0.0.1:9/.well-known/openid-configuration"
+""")
     value = gatehouse.seal('{"sub":"diana","groups":["a","b"]}', provider="google")
     session = gatehouse_cookie.open_session(value, gatehouse.secret, "_gatehouse")
     assert session["p"] == "google"
@@ -38,3 +45,12 @@ def test_python_cookie_with_wrong_secret_or_name_is_refused(gatehouse):
     expired = gatehouse_cookie.seal_session(gatehouse.secret, "_gatehouse", "default", {"sub": "x"}, now - 600, now - 1)
     for value in (wrong_secret, wrong_name, expired):
         assert fcgi_client.request(gatehouse.address, auth_params(f"_gatehouse={value}")).status == 401
+
+
+def test_sealing_for_a_provider_that_is_not_configured_is_refused(gatehouse):
+    """The check would refuse such a session; `session seal` says so instead of printing one."""
+    import subprocess
+    from conftest import binary
+    out = subprocess.run([str(binary()), "session", "seal", "--config", str(gatehouse.config), "--provider", "google"],
+                         input=b'{"sub":"x"}', capture_output=True)
+    assert out.returncode != 0 and b'provider "google" is not configured' in out.stderr and not out.stdout
