@@ -13,7 +13,8 @@ public enum ErrorResponse {
         case .internal: title = "Something went wrong"
         }
         let message = error.kind == .internal ? "An unexpected error occurred." : error.publicMessage
-        let headers = error.kind == .busy ? [Response.Header("Retry-After", "2")] : []
+        let headers = (error.kind == .busy ? [Response.Header("Retry-After", "2")] : [])
+            + error.cookies.map { Response.Header("Set-Cookie", $0.headerValue) }
         return .html(status: error.status, HTMLPage.render(title: title, paragraphs: [message], links: links, footnote: "Reference: \(correlationID)"),
                      headers: headers)
     }
