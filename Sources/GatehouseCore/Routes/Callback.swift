@@ -57,9 +57,14 @@ struct Callback: Sendable {
             throw GatehouseError(.badRequest, "This sign-in attempt is no longer valid. Please start again.", detail: "provider \(login.provider) no longer configured")
         }
         let metadata = try directory.metadata(for: provider)
-        // RFC 9207: when the provider names itself in the callback, it must be the one this login went to.
+        // RFC 9207: when the provider names itself in the callback, it must be the one this login went to; when it
+        // advertises that it always does, a callback without `iss` is refused too.
         if let iss = query["iss"], iss != metadata.issuer {
             throw GatehouseError(.badRequest, "The sign-in answer came from an unexpected service.", detail: "callback iss does not match the issuer")
+        }
+        if metadata.sendsIssInAuthorizationResponse && query["iss"] == nil {
+            throw GatehouseError(.badRequest, "The sign-in answer did not say which service sent it. Please start again.",
+                                 detail: "callback without iss, which the provider advertises (RFC 9207)")
         }
         guard let code = query["code"], !code.isEmpty else {
             throw GatehouseError(.badRequest, "The sign-in service sent no authorization code. Please start again.", detail: "callback without code")
