@@ -75,7 +75,7 @@ public final class Gatehouse: Sendable {
         let pending = try PendingLoginCookies(config: config, random: environment.random)
         signOut = SignOut(config: config, sessions: sessions, returnURL: returnURL, directory: directory, random: environment.random)
         loginStart = LoginStart(config: config, directory: directory, pending: pending, returnURL: returnURL, random: environment.random)
-        callback = Callback(config: config, directory: directory, pending: pending, sessions: sessions,
+        callback = Callback(config: config, directory: directory, pending: pending, consumed: ConsumedStates(), sessions: sessions,
                             tokens: TokenClient(http: environment.http), verifier: environment.verifier, returnURL: returnURL,
                             fitting: SessionFitting(config: config), logger: environment.logger)
     }

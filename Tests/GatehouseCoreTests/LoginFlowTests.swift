@@ -150,16 +150,20 @@ import Testing
 
     @Test func tokenEndpointFailuresMapToStatuses() throws {
         let app = try app()
-        let (q, loginCookie) = try start(app)
-        let callback = Fixture.request("/oauth2/callback", cookie: loginCookie, query: "code=abc&state=\(q["state"]!)")
+        // A pending login serves one callback, so each failure gets its own login.
+        func callback() throws -> Request {
+            let (q, loginCookie) = try start(app)
+            return Fixture.request("/oauth2/callback", cookie: loginCookie, query: "code=abc&state=\(q["state"]!)")
+        }
         provider.set("https://idp.example.com/token", 400, Array(#"{"error":"invalid_grant"}"#.utf8))
-        #expect(app.handle(callback).status == 400)
+        #expect(app.handle(try callback()).status == 400)
         provider.set("https://idp.example.com/token", 500, Array("oops".utf8))
-        #expect(app.handle(callback).status == 502)
+        #expect(app.handle(try callback()).status == 502)
         provider.set("https://idp.example.com/token", 200, Array("not json".utf8))
-        #expect(app.handle(callback).status == 502)
+        #expect(app.handle(try callback()).status == 502)
+        let last = try callback()
         provider.state.withLock { $0.timeout = true }
-        #expect(app.handle(callback).status == 504)
+        #expect(app.handle(last).status == 504)
     }
 
     @Test func discoveryFailuresStartNoLogin() throws {

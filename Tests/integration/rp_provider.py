@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """A small, deliberately misbehaving OpenID Connect provider for Gatehouse's relying-party tests.
 
-Serves the 20 OpenID Foundation Basic RP and Config RP certification cases (listed in CASES below) plus two
-extras: `slow` (token endpoint sleeps 30 s) and `garbage` (discovery answers non-JSON bytes).
+Serves the 20 OpenID Foundation Basic RP and Config RP certification cases (listed in CASES below) plus extras:
+`slow` (token endpoint sleeps 30 s), `garbage` (discovery answers non-JSON bytes), and RFC 9207's
+`iss-advertised` (discovery says `authorization_response_iss_parameter_supported`, callbacks carry `iss`),
+`iss-advertised-omitted` (says so, but leaves `iss` out) and `iss-omitted` (neither).
 Every case is its own issuer:
 
     issuer         http://127.0.0.1:PORT/<case>
@@ -55,7 +57,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 # Per-case behaviour. Keys: claims (override ID token claims), drop (remove ID token claims), keys (which key set
 # signs: default/single/multiple), kid (False: no kid in the JWS header), alg ("none": unsigned), bad_sig (sort the
 # signature's characters), userinfo (override userinfo claims), discovery_issuer, rotate ("reset" on discovery or
-# "native"), token_delay (seconds; overridable with --slow-seconds), garbage (discovery returns non-JSON bytes).
+# "native"), token_delay (seconds; overridable with --slow-seconds), garbage (discovery returns non-JSON bytes),
+# iss_supported (discovery advertises RFC 9207), omit_iss (the authorization response carries no `iss`).
 CASES = {
     "rp-response_type-code": {},
     "rp-scope-userinfo-claims": {},
@@ -79,6 +82,9 @@ CASES = {
     "rp-key-rotation-op-sign-key-native": {"rotate": "native"},
     "slow": {"token_delay": 30},
     "garbage": {"garbage": True},
+    "iss-advertised": {"iss_supported": True},
+    "iss-advertised-omitted": {"iss_supported": True, "omit_iss": True},
+    "iss-omitted": {"omit_iss": True},
 }
 
 USERS = {
@@ -378,6 +384,7 @@ class Handler(BaseHTTPRequestHandler):
             "id_token_signing_alg_values_supported": ["none"] if cfg.get("alg") == "none" else ["RS256"],
             "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
             "code_challenge_methods_supported": ["S256"],
+            **({"authorization_response_iss_parameter_supported": True} if cfg.get("iss_supported") else {}),
             "scopes_supported": ["openid", "profile", "email", "phone", "address"],
             "claims_supported": sorted({"sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "groups",
                                         *(c for cs in SCOPE_CLAIMS.values() for c in cs)}),
@@ -401,7 +408,8 @@ class Handler(BaseHTTPRequestHandler):
         def back(**params):
             if state is not None:
                 params["state"] = state
-            params["iss"] = issuer
+            if not CASES[case].get("omit_iss"):
+                params["iss"] = issuer
             self.entry["error"] = params.get("error")
             self.send(302, b"", "text/plain", {"Location": add_query(redirect_uri, params)})
 

@@ -10,7 +10,8 @@ from conftest import ROOT, free_port, login_without_browser
 
 NAV = {"Sec-Fetch-Mode": "navigate", "Accept": "text/html"}
 SPOOF = {"X-Auth-Request-User": "mallory", "X-Auth_Request_User": "mallory", "x_auth_request_email": "mallory@evil",
-         "X-AUTH-REQUEST-GROUPS": "admins-mallory", "X-Auth-Request_Preferred-Username": "mallory"}
+         "X-AUTH-REQUEST-GROUPS": "admins-mallory", "X-Auth-Request_Preferred-Username": "mallory",
+         "X-Auth_Request-Provider": "mallory-idp"}
 
 ENV_CGI = """#!/usr/bin/python3
 import json, os
@@ -77,7 +78,7 @@ def test_login_identity_spoofing_api_and_sign_out_through_apache(gatehouse_facto
     assert got["path"] == "/hello"
     identity = [(k.lower(), v) for k, v in headers if k.lower().replace("_", "-").startswith("x-auth-request")]
     assert sorted(identity) == [("x-auth-request-email", "alice@example.org"), ("x-auth-request-groups", "admins,staff"),
-                                ("x-auth-request-user", "alice")], headers
+                                ("x-auth-request-provider", "default"), ("x-auth-request-user", "alice")], headers
     assert "mallory" not in json.dumps(headers)
 
     # alice is in admins.
@@ -128,7 +129,7 @@ def test_shipped_strip_list_is_the_generated_one():
     import subprocess
     out = subprocess.run([str(ROOT / "scripts" / "identity-header-spellings"), "apache"], capture_output=True, text=True, check=True)
     assert (ROOT / "apache" / "gatehouse-strip-headers.conf").read_text() == out.stdout
-    assert out.stdout.count("RequestHeader unset ") == 4 * 8 + 3 * 16
+    assert out.stdout.count("RequestHeader unset ") == 5 * 8 + 3 * 16
 
 
 def login_and_see_identity(http, base):
@@ -147,4 +148,5 @@ def login_and_see_identity(http, base):
     env = http.get(base + "/env.cgi", headers=SPOOF).json()
     assert env["REMOTE_USER"] == "alice" and env["X_AUTH_REQUEST_USER"] == "alice"
     assert env["X_AUTH_REQUEST_EMAIL"] == "alice@example.org" and env["X_AUTH_REQUEST_GROUPS"] == "admins,staff"
+    assert env["X_AUTH_REQUEST_PROVIDER"] == "default"
     assert "mallory" not in json.dumps(env), {k: v for k, v in env.items() if "mallory" in v}

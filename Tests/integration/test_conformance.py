@@ -20,7 +20,7 @@ CASES = [
     "rp-id_token-kid-absent-multiple-jwks", "rp-id_token-bad-sig-rs256", "rp-id_token-iat", "rp-id_token-sig-rs256",
     "rp-id_token-sub", "rp-userinfo-bad-sub-claim", "rp-userinfo-bearer-header", "rp-discovery-openid-configuration",
     "rp-discovery-jwks_uri-keys", "rp-discovery-issuer-not-matching-config", "rp-key-rotation-op-sign-key",
-    "rp-key-rotation-op-sign-key-native", "slow", "garbage",
+    "rp-key-rotation-op-sign-key-native", "slow", "garbage", "iss-advertised", "iss-advertised-omitted", "iss-omitted",
 ]
 SCOPE = "openid email profile phone address"
 
@@ -185,3 +185,31 @@ def test_slow_token_endpoint_is_a_504_within_the_timeout(rp):
 def test_garbage_discovery_is_a_502(rp):
     start, _ = rp.login("garbage")
     assert start.status == 502 and start.header("Location") is None
+
+
+@pytest.mark.parametrize("case", ["iss-advertised", "iss-omitted"])
+def test_rfc9207_iss_present_or_not_advertised_is_accepted(rp, case):
+    accepted(rp, case)
+
+
+def test_rfc9207_iss_advertised_but_omitted_is_a_400_without_token_request(rp):
+    """The provider advertises authorization_response_iss_parameter_supported, the callback lacks iss: a mix-up."""
+    _, callback = rp.login("iss-advertised-omitted")
+    assert callback is not None
+    assert callback.status == 400 and b"did not say which service sent it" in callback.body and b"Reference:" in callback.body
+    assert rp.session_cookie(callback) is None
+    assert rp.provider_log("token", "iss-advertised-omitted") == []
+
+
+def test_rfc9207_iss_advertised_but_omitted_through_nginx(gatehouse_factory, nginx_factory, workdir, rp_provider):
+    """The same through the shipped nginx routes: no session, no token request."""
+    from test_callback_replay import rp_stack, token_requests
+    _, nginx = rp_stack(gatehouse_factory, nginx_factory, workdir, rp_provider, case="iss-advertised-omitted")
+    http = requests.Session()
+    start = http.get(nginx.url + "/oauth2/start?rd=%2F", allow_redirects=False)
+    back = requests.get(start.headers["Location"], allow_redirects=False)
+    callback = urllib.parse.urlsplit(back.headers["Location"])
+    assert "iss" not in urllib.parse.parse_qs(callback.query)
+    done = http.get(f"{nginx.url}{callback.path}?{callback.query}", allow_redirects=False)
+    assert done.status_code == 400 and "did not say which service sent it" in done.text
+    assert "_gatehouse" not in http.cookies and token_requests(rp_provider, "iss-advertised-omitted") == []

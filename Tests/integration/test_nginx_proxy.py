@@ -31,20 +31,21 @@ def test_client_cannot_pose_as_someone_else_through_a_proxied_app(gatehouse, ngi
     port = free_port()
     nginx = nginx_factory(proxied_site(gatehouse.address, port, echo_app.port), port)
     cookie = {"_gatehouse": gatehouse.seal(CLAIMS)}
-    spoof = {**SPOOF, "X-Auth-Request-Name": "Mallory", "x-auth-request-access-token": "forged", "X-AUTH-REQUEST-ID-TOKEN": "forged"}
+    spoof = {**SPOOF, "X-Auth-Request-Name": "Mallory", "x-auth-request-access-token": "forged", "X-AUTH-REQUEST-ID-TOKEN": "forged",
+             "X-Auth-Request-Provider": "mallory-idp"}
 
     got = requests.get(nginx.url + "/app/hello", cookies=cookie, headers=spoof)
     assert got.status_code == 200, got.text
     assert identity(got.json()["headers"]) == [
         ("x-auth-request-email", "diana@example.org"), ("x-auth-request-groups", "admins,staff"),
         ("x-auth-request-name", "Diana Prince"), ("x-auth-request-preferred-username", "diana"),
-        ("x-auth-request-user", "diana")]
+        ("x-auth-request-provider", "default"), ("x-auth-request-user", "diana")]
     assert "mallory" not in got.text.lower() and "forged" not in got.text
 
     # A user without some claims: the client's copies of those are removed, not passed through.
     thin = {"_gatehouse": gatehouse.seal('{"sub":"erin"}')}
     got = requests.get(nginx.url + "/app/hello", cookies=thin, headers=spoof)
-    assert identity(got.json()["headers"]) == [("x-auth-request-user", "erin")]
+    assert identity(got.json()["headers"]) == [("x-auth-request-provider", "default"), ("x-auth-request-user", "erin")]
     assert "mallory" not in got.text.lower()
 
     # Without a session the app is never reached, spoofed headers or not.

@@ -2,7 +2,8 @@ import TOMLKit
 
 /// `[gatehouse.rules]`: who may enter, compiled and checked once at start-up.
 extension ConfigReader {
-    static let ruleKeys: Set<String> = ["allowed_emails", "allowed_email_domains", "require_email_verified", "groups_claim", "allowed_groups", "claims"]
+    static let ruleKeys: Set<String> = ["allowed_emails", "allowed_email_domains", "require_email_verified", "groups_claim", "allowed_groups", "claims",
+                                        "allowed_providers"]
 
     mutating func readRules(_ gh: TOMLTable, groupsClaim: String) -> AccessRules {
         var rules = AccessRules()
@@ -29,6 +30,7 @@ extension ConfigReader {
             else { rules.groupsClaim = c }
         }
         rules.allowedGroups = Set(strings(t, "allowed_groups", path: "gatehouse.rules.allowed_groups"))
+        rules.allowedProviders = strings(t, "allowed_providers", path: "gatehouse.rules.allowed_providers")
         if let claims = t["claims"] {
             guard let array = claims.array else {
                 problem("gatehouse.rules.claims", "write [[gatehouse.rules.claims]] tables with claim and equals or contains")
@@ -50,6 +52,14 @@ extension ConfigReader {
             }
         }
         return rules
+    }
+
+    /// `allowed_providers` must name configured providers: a typo would lock everyone out.
+    mutating func checkRuleProviders(_ rules: AccessRules, auth: AuthConfig) {
+        for (i, name) in rules.allowedProviders.enumerated() where auth.providers[name] == nil {
+            problem("gatehouse.rules.allowed_providers[\(i)]",
+                    "no provider \"\(name)\" (the [auth] one is \"\(AuthConfig.defaultProviderName)\", [auth.<name>] adds <name>)")
+        }
     }
 
     /// A string, integer or boolean rule value, as the text a claim is compared with.

@@ -80,7 +80,7 @@ struct ConfigReader {
         }
 
         if let h = table(gh, "headers", path: "gatehouse.headers") {
-            checkKnownKeys(h, path: "gatehouse.headers", known: ["user", "email", "preferred_username", "groups", "name", "user_claim",
+            checkKnownKeys(h, path: "gatehouse.headers", known: ["user", "email", "preferred_username", "groups", "name", "provider", "user_claim",
                                                                   "groups_claim", "claims", "claim_prefix", "encoding"])
             func header(_ key: String, _ target: inout String) {
                 if let v = string(h, key, path: "gatehouse.headers.\(key)") {
@@ -89,7 +89,13 @@ struct ConfigReader {
             }
             header("user", &headers.user); header("email", &headers.email)
             header("preferred_username", &headers.preferredUsername); header("groups", &headers.groups); header("name", &headers.name)
-            if let c = string(h, "user_claim", path: "gatehouse.headers.user_claim") { headers.userClaim = c }
+            header("provider", &headers.provider)
+            if let c = string(h, "user_claim", path: "gatehouse.headers.user_claim") {
+                if c.hasSuffix("@") {
+                    if c.count > 1 { headers.userClaim = String(c.dropLast()); headers.userClaimAppendsIssuer = true }
+                    else { problem("gatehouse.headers.user_claim", "write a claim, or a claim and @ (\"sub@\") to append the issuer") }
+                } else { headers.userClaim = c }
+            }
             if let c = string(h, "groups_claim", path: "gatehouse.headers.groups_claim") { headers.groupsClaim = c }
             header("claim_prefix", &headers.claimPrefix)
             for (i, claim) in strings(h, "claims", path: "gatehouse.headers.claims").enumerated() {
@@ -127,6 +133,7 @@ struct ConfigReader {
         let rules = readRules(gh, groupsClaim: headers.groupsClaim)
         let auth = readAuth(root: root, gatehouse: gh, secrets: secrets, prefix: server.prefix)
         guard let auth else { return nil }
+        checkRuleProviders(rules, auth: auth)
         return GatehouseConfig(auth: auth, server: server, cookie: cookie, headers: headers, logging: logging, provider: io, rules: rules)
     }
 

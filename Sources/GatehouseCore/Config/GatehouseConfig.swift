@@ -90,8 +90,13 @@ public struct IdentityHeaderConfig: Sendable {
     public var preferredUsername = "X-Auth-Request-Preferred-Username"
     public var groups = "X-Auth-Request-Groups"
     public var name = "X-Auth-Request-Name"
+    /// The name of the provider the session came from (`default`, or `<name>` of `[auth.<name>]`).
+    public var provider = "X-Auth-Request-Provider"
     /// Which claim is "the user".
     public var userClaim = "sub"
+    /// `user_claim = "sub@"`: the user is `<claim>@<issuer without https://>`, unique across providers
+    /// (mod_auth_openidc's `OIDCRemoteUserClaim sub@`).
+    public var userClaimAppendsIssuer = false
     /// Which claim holds groups (a dotted path such as `realm_access.roles` reaches into objects).
     public var groupsClaim = "groups"
     /// More claims passed as `<claimPrefix><Claim-Name>` (`department` → `X-Auth-Request-Claim-Department`).

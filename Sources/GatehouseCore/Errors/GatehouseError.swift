@@ -24,11 +24,20 @@ public struct GatehouseError: Error, Sendable, CustomStringConvertible {
     public let publicMessage: String
     /// For the log. Must never hold a cookie, code, token or secret.
     public let detail: String
+    /// Cookies the error page still sets or deletes (a failed callback deletes the pending login it used up).
+    public private(set) var cookies: [SetCookie] = []
 
     public init(_ kind: Kind, _ publicMessage: String, detail: String = "") {
         self.kind = kind
         self.publicMessage = publicMessage
         self.detail = detail
+    }
+
+    /// The same failure, its page also setting `cookies`.
+    public func setting(_ cookies: [SetCookie]) -> GatehouseError {
+        var copy = self
+        copy.cookies += cookies
+        return copy
     }
 
     public var description: String { detail.isEmpty ? publicMessage : "\(publicMessage) (\(detail))" }

@@ -8,6 +8,9 @@ public struct ProviderMetadata: Sendable, Equatable {
     public var endSessionEndpoint: String?
     public var signingAlgorithms: [String]
     public var tokenEndpointAuthMethods: [String]
+    /// RFC 9207 `authorization_response_iss_parameter_supported`: the provider puts `iss` in every
+    /// authorization response, so a callback without it is refused (a mix-up attack would lack it).
+    public var sendsIssInAuthorizationResponse = false
 
     /// The issuer a discovery URL promises: the URL without `/.well-known/openid-configuration` (OpenID Discovery 4).
     public static func expectedIssuer(forMetadataURL url: String) -> String {
@@ -31,7 +34,7 @@ public struct ProviderMetadata: Sendable, Equatable {
             return .failure(MetadataProblem("issuer \"\(issuer)\" is not the expected \"\(expectedIssuer)\""))
         }
         do {
-            let m = ProviderMetadata(
+            var m = ProviderMetadata(
                 issuer: issuer,
                 authorizationEndpoint: try url("authorization_endpoint", required: true).get()!,
                 tokenEndpoint: try url("token_endpoint", required: true).get()!,
@@ -41,6 +44,7 @@ public struct ProviderMetadata: Sendable, Equatable {
                 signingAlgorithms: json["id_token_signing_alg_values_supported"]?.arrayValue?.compactMap(\.stringValue) ?? ["RS256"],
                 tokenEndpointAuthMethods: json["token_endpoint_auth_methods_supported"]?.arrayValue?.compactMap(\.stringValue) ?? ["client_secret_basic"]
             )
+            if case .bool(true)? = json["authorization_response_iss_parameter_supported"] { m.sendsIssInAuthorizationResponse = true }
             return .success(m)
         } catch let problem as MetadataProblem {
             return .failure(problem)

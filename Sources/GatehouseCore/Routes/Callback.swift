@@ -6,6 +6,7 @@ struct Callback: Sendable {
     let config: GatehouseConfig
     let directory: ProviderDirectory
     let pending: PendingLoginCookies
+    let consumed: ConsumedStates
     let sessions: SessionCookie
     let tokens: TokenClient
     let verifier: any SignatureVerifying
@@ -31,13 +32,40 @@ struct Callback: Sendable {
             throw GatehouseError(.badRequest, "This sign-in attempt has expired or was already completed. Please start again.",
                                  detail: "no pending login matches the state (expired, replayed or forged)")
         }
+        // One callback per pending login: the first, failed or not, uses it up (cookie deleted, state recorded),
+        // so a replayed cookie never reaches the token endpoint twice on this instance.
+        let usedUp = pending.finish(state: state)
+        switch consumed.consume(state, expiresAt: login.created + pending.lifetime, now: now) {
+        case .first: break
+        case .replayed:
+            throw GatehouseError(.badRequest, "This sign-in attempt has expired or was already completed. Please start again.",
+                                 detail: "state already used on this instance (replayed pending login)").setting([usedUp])
+        case .full:
+            throw GatehouseError(.busy, "Too many people are signing in right now. Please try again in a moment.",
+                                 detail: "record of used states full (\(consumed.capacity) live entries)")
+        }
+        do throws(GatehouseError) {
+            return try complete(login, state: state, ctx: ctx, now: now)
+        } catch {
+            throw error.setting([usedUp])
+        }
+    }
+
+    /// The rest of a callback whose pending login was found and used up.
+    func complete(_ login: PendingLogin, state: String, ctx: RequestContext, now: Int64) throws(GatehouseError) -> Response {
+        let query = ctx.request.query
         guard let provider = config.auth.providers[login.provider], let redirectURI = config.auth.redirectURI else {
             throw GatehouseError(.badRequest, "This sign-in attempt is no longer valid. Please start again.", detail: "provider \(login.provider) no longer configured")
         }
         let metadata = try directory.metadata(for: provider)
-        // RFC 9207: when the provider names itself in the callback, it must be the one this login went to.
+        // RFC 9207: when the provider names itself in the callback, it must be the one this login went to; when it
+        // advertises that it always does, a callback without `iss` is refused too.
         if let iss = query["iss"], iss != metadata.issuer {
             throw GatehouseError(.badRequest, "The sign-in answer came from an unexpected service.", detail: "callback iss does not match the issuer")
+        }
+        if metadata.sendsIssInAuthorizationResponse && query["iss"] == nil {
+            throw GatehouseError(.badRequest, "The sign-in answer did not say which service sent it. Please start again.",
+                                 detail: "callback without iss, which the provider advertises (RFC 9207)")
         }
         guard let code = query["code"], !code.isEmpty else {
             throw GatehouseError(.badRequest, "The sign-in service sent no authorization code. Please start again.", detail: "callback without code")

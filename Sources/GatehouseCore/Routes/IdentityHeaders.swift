@@ -22,13 +22,23 @@ public struct IdentityHeaders: Sendable {
         func add(_ header: String, _ claim: String) {
             if let v = value(session.claim(claim)) { out.append((header, v)) }
         }
-        add(config.user, config.userClaim)
+        if let user = value(userClaim(of: session)) { out.append((config.user, user)) }
         add(config.email, "email")
         add(config.preferredUsername, "preferred_username")
         add(config.groups, config.groupsClaim)
         add(config.name, "name")
+        if let provider = value(.string(session.provider)) { out.append((config.provider, provider)) }
         for claim in config.extraClaims { add(IdentityHeaderConfig.headerName(forClaim: claim, prefix: config.claimPrefix), claim) }
         return out
+    }
+
+    /// `user_claim`, or with `sub@` the claim, `@` and the session's issuer without `https://`; nil when either
+    /// is missing (never the bare claim, which would not be unique across providers).
+    func userClaim(of session: Session) -> JSONValue? {
+        guard config.userClaimAppendsIssuer else { return session.claim(config.userClaim) }
+        guard let claim = session.claim(config.userClaim)?.flatText, !claim.isEmpty,
+              let iss = session.claim("iss")?.stringValue, !iss.isEmpty else { return nil }
+        return .string(claim + "@" + (iss.hasPrefix("https://") ? String(iss.dropFirst(8)) : iss))
     }
 
     /// Tokens, only those `expose_tokens` names: the ID token as `Authorization: Bearer`, the access token as

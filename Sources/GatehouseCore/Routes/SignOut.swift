@@ -3,6 +3,9 @@ import GatehouseCrypto
 /// `<prefix>/sign_out` (GET or POST): forgets the session (every chunk of it). When the session's provider has
 /// an `end_session_endpoint`, the browser goes there (RP-initiated logout) and comes back to the return URL;
 /// otherwise straight to the validated `rd` or `/`.
+///
+/// Only for a request from this origin or with no browser context (`RequestContext.isSameOriginOrDirect`): another
+/// site's link, image or form gets a page asking to confirm with a POST from here, and nothing is cleared.
 struct SignOut: Sendable {
     let config: GatehouseConfig
     let sessions: SessionCookie
@@ -12,6 +15,7 @@ struct SignOut: Sendable {
 
     func handle(_ ctx: RequestContext, now: Int64) -> Response {
         let target = returnURL.validate(ctx.request.query["rd"])
+        guard ctx.isSameOriginOrDirect else { return confirmation(returnTo: target) }
         let clearing = sessions.clear(existing: ctx.cookies).map { Response.Header("Set-Cookie", $0.headerValue) }
         guard let session = sessions.read(ctx.cookies, now: now),
               let provider = config.auth.providers[session.provider],
@@ -24,6 +28,16 @@ struct SignOut: Sendable {
         if let back = absolute(target) { params.append("post_logout_redirect_uri", back) }
         params.append("state", Base64URL.encode(random.bytes(16)))
         return .redirect(to: endSession + (endSession.contains("?") ? "&" : "?") + params.encoded, headers: clearing)
+    }
+
+    /// "Sign out?" with a POST button back to this route (same-origin, so it proceeds). Never framed, so another
+    /// site cannot overlay it to steal the click.
+    func confirmation(returnTo target: String) -> Response {
+        let action = "\(config.server.prefix)/sign_out?rd=\(PercentEncoding.encode(target))"
+        let page = HTMLPage.render(title: "Sign out?", paragraphs: ["Another site sent you here to sign you out. Nothing has changed yet: sign out only if you meant to."],
+                                   links: [(label: "Stay signed in", href: "/")], postButtons: [(label: "Sign out", action: action)])
+        return .html(status: 200, page, headers: [Response.Header("X-Frame-Options", "DENY"),
+                                                  Response.Header("Content-Security-Policy", "frame-ancestors 'none'")])
     }
 
     /// The provider needs an absolute URL: relative targets are made absolute on the redirect_uri's origin.

@@ -13,6 +13,9 @@ public struct AccessRules: Sendable, Equatable {
     public var claimRules: [ClaimRule] = []
     /// A location rule given with no value (`?allowed_groups=`): nobody may enter.
     public var allowsNobody = false
+    /// Names of providers (`default`, `[auth.<name>]`) whose sessions may enter; empty: any configured one.
+    /// With several providers, the other rules trust each provider's claims alike unless this narrows them.
+    public var allowedProviders: [String] = []
 
     public struct ClaimRule: Sendable, Equatable {
         public enum Test: Sendable, Equatable {
@@ -27,7 +30,7 @@ public struct AccessRules: Sendable, Equatable {
 
     public init() {}
 
-    public var isEmpty: Bool { allowedEmails.isEmpty && allowedEmailDomains.isEmpty && allowedGroups.isEmpty && claimRules.isEmpty }
+    public var isEmpty: Bool { allowedEmails.isEmpty && allowedEmailDomains.isEmpty && allowedGroups.isEmpty && claimRules.isEmpty && allowedProviders.isEmpty }
 
     public enum Decision: Sendable, Equatable {
         case allow
@@ -37,6 +40,7 @@ public struct AccessRules: Sendable, Equatable {
 
     public func decide(_ session: Session) -> Decision {
         if allowsNobody { return .deny("the location's rule allows nobody") }
+        if !allowedProviders.isEmpty && !allowedProviders.contains(session.provider) { return .deny("provider not allowed") }
         if !allowedEmails.isEmpty || !allowedEmailDomains.isEmpty {
             guard let email = Self.normalizedEmail(session.claim("email")) else { return .deny("no usable email claim") }
             if requireEmailVerified && !Self.isTrue(session.claim("email_verified")) { return .deny("email not verified") }
