@@ -309,6 +309,12 @@ APACHE_MODULES = ["mpm_prefork", "authn_core", "authz_core", "authz_user", "auth
                   "headers", "include", "cgi", "mime", "dir", "alias", "env", "setenvif"]
 
 
+def apache_gatehouse(gport: int) -> str:
+    """The server-level lines every Apache site with Gatehouse starts with: the shipped gatehouse.conf, from the
+    repository, for a Gatehouse on 127.0.0.1:gport."""
+    return f"Define GATEHOUSE_APACHE_DIR {ROOT}/apache\nDefine GATEHOUSE_FCGI fcgi://127.0.0.1:{gport}/\nInclude {ROOT}/apache/gatehouse.conf\n"
+
+
 class Apache:
     """An unprivileged Apache httpd on 127.0.0.1 with its own ServerRoot and config in workdir/apache."""
 

@@ -5,7 +5,7 @@ never reachable as a page."""
 import pytest
 import requests
 
-from conftest import ROOT, free_port
+from conftest import ROOT, apache_gatehouse, free_port
 
 NAV = {"Sec-Fetch-Mode": "navigate", "Accept": "text/html"}
 
@@ -19,10 +19,7 @@ def site(workdir, gport, port):
     (www / "admin" / "sub" / "x.txt").write_text("CONTENT admin sub\n")
     (www / "inc.shtml").write_text('before <!--#include virtual="/admin/page.html" --> after\n')
     (www / "team" / "index.html").write_text("CONTENT team\n")
-    return f"""
-Define GATEHOUSE_APACHE_DIR {ROOT}/apache
-Define GATEHOUSE_FCGI fcgi://127.0.0.1:{gport}/
-Include {ROOT}/apache/gatehouse.conf
+    return apache_gatehouse(gport) + f"""
 <VirtualHost 127.0.0.1:{port}>
     DocumentRoot {www}
     DirectoryIndex index.html

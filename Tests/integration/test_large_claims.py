@@ -7,7 +7,7 @@ import urllib.parse
 import pytest
 import requests
 
-from conftest import ROOT, MockProvider, free_port, login_without_browser
+from conftest import ROOT, apache_gatehouse, MockProvider, free_port, login_without_browser
 from test_apache_rules import NAV
 
 COUNTS = [0, 20, 100, 500]
@@ -133,10 +133,7 @@ def apache_site(workdir, gport, port):
     (www / "dept0").mkdir(parents=True)
     (www / "page.html").write_text("CONTENT page\n")
     (www / "dept0" / "index.html").write_text("CONTENT dept0\n")
-    return f"""
-Define GATEHOUSE_APACHE_DIR {ROOT}/apache
-Define GATEHOUSE_FCGI fcgi://127.0.0.1:{gport}/
-Include {ROOT}/apache/gatehouse.conf
+    return apache_gatehouse(gport) + f"""
 <VirtualHost 127.0.0.1:{port}>
     DocumentRoot {www}
     <Directory {www}>
