@@ -19,15 +19,19 @@ struct AuthCheck: Sendable {
         } catch {
             throw GatehouseError(.internal, "This page's access rules are misconfigured.", detail: error.message)
         }
-        for ruleSet in [rules] + local {
-            if case .deny(let reason) = ruleSet.decide(session) {
-                logger.notice("access denied", metadata: ["reason": .string(reason), "provider": .string(session.provider),
-                                                         "path": .string(Request.path(of: ctx.originalURI ?? "/"))])
-                // nginx drops the body of an auth subrequest (its error_page 403 fetches <prefix>/forbidden);
-                // Apache and lighttpd pass the Authorizer's answer to the client, so it carries the page.
-                return ctx.request.role == .authorizer ? forbidden.page(session: session, ctx: ctx)
-                    : Response(status: 403, headers: [Response.Header("Cache-Control", "no-store")])
-            }
+        // The global rules, then each of the location's: the first refusal wins. (No array built on the hot path.)
+        var refusal: String?
+        if case .deny(let reason) = rules.decide(session) { refusal = reason }
+        for ruleSet in local where refusal == nil {
+            if case .deny(let reason) = ruleSet.decide(session) { refusal = reason }
+        }
+        if let reason = refusal {
+            logger.notice("access denied", metadata: ["reason": .string(reason), "provider": .string(session.provider),
+                                                     "path": .string(Request.path(of: ctx.originalURI ?? "/"))])
+            // nginx drops the body of an auth subrequest (its error_page 403 fetches <prefix>/forbidden);
+            // Apache and lighttpd pass the Authorizer's answer to the client, so it carries the page.
+            return ctx.request.role == .authorizer ? forbidden.page(session: session, ctx: ctx)
+                : Response(status: 403, headers: [Response.Header("Cache-Control", "no-store")])
         }
         switch ctx.request.role {
         case .responder:

@@ -45,14 +45,14 @@ struct Callback: Sendable {
                                  detail: "record of used states full (\(consumed.capacity) live entries)")
         }
         do throws(GatehouseError) {
-            return try complete(login, state: state, ctx: ctx, now: now)
+            return try complete(login, ctx: ctx, now: now, usedUp: usedUp)
         } catch {
             throw error.setting([usedUp])
         }
     }
 
-    /// The rest of a callback whose pending login was found and used up.
-    func complete(_ login: PendingLogin, state: String, ctx: RequestContext, now: Int64) throws(GatehouseError) -> Response {
+    /// The rest of a callback whose pending login was found and used up; `usedUp` deletes its cookie.
+    func complete(_ login: PendingLogin, ctx: RequestContext, now: Int64, usedUp: SetCookie) throws(GatehouseError) -> Response {
         let query = ctx.request.query
         guard let provider = config.auth.providers[login.provider], let redirectURI = config.auth.redirectURI else {
             throw GatehouseError(.badRequest, "This sign-in attempt is no longer valid. Please start again.", detail: "provider \(login.provider) no longer configured")
@@ -90,7 +90,7 @@ struct Callback: Sendable {
                 "fix": "list the groups that rules and apps use in [gatehouse] session_groups",
             ])
         }
-        let headers = (sessionCookies + [pending.finish(state: state)]).map { Response.Header("Set-Cookie", $0.headerValue) }
+        let headers = (sessionCookies + [usedUp]).map { Response.Header("Set-Cookie", $0.headerValue) }
         return .redirect(to: returnURL.validate(login.returnTo), headers: headers)
     }
 
