@@ -42,31 +42,34 @@ import Testing
         #expect(tokenRequests == 0)
     }
 
-    @Test func recordExpiresWithThePendingLoginAndRefusesWhenFull() {
+    @Test func recordExpiresWithThePendingLoginAndEvictsTheFirstToExpireWhenFull() {
         let used = ConsumedStates(capacity: 2)
         #expect(used.consume("a", expiresAt: 100, now: 0) == .first)
         #expect(used.consume("a", expiresAt: 100, now: 50) == .replayed)
         #expect(used.consume("b", expiresAt: 200, now: 50) == .first)
-        // Full of live entries: a new state is refused, not recorded, and never evicts a live one.
-        #expect(used.consume("c", expiresAt: 300, now: 60) == .full)
-        #expect(used.consume("a", expiresAt: 100, now: 60) == .replayed)
+        // Full of live entries: the one that expires first ("a") makes room; the others stay refused.
+        #expect(used.consume("c", expiresAt: 300, now: 60) == .first)
+        #expect(used.consume("b", expiresAt: 200, now: 60) == .replayed)
+        #expect(used.consume("c", expiresAt: 300, now: 60) == .replayed)
         #expect(used.count == 2)
-        // Once "a" is past its pending login's lifetime (its cookie is refused anyway), its room is reused.
-        #expect(used.consume("c", expiresAt: 300, now: 101) == .first)
-        #expect(used.consume("b", expiresAt: 200, now: 101) == .replayed)
+        // Past its pending login's lifetime (its cookie is refused anyway), an entry's room is reused first.
+        #expect(used.consume("d", expiresAt: 400, now: 201) == .first)
+        #expect(used.consume("c", expiresAt: 300, now: 201) == .replayed)
         #expect(used.count == 2)
     }
 
-    @Test func fullRecordIsA503WithoutProviderRequests() throws {
-        // Through handle, with the record filled by other logins' states.
+    @Test func aFullRecordNeverBlocksSignIn() throws {
+        // Through handle, with the record filled by other logins' states: a new login still completes once.
         let app = try flow.app()
         for i in 0..<ConsumedStates.defaultCapacity {
             _ = app.callback.consumed.consume("other-\(i)", expiresAt: flow.now + 600, now: flow.now)
         }
         let (q, loginCookie) = try flow.start(app)
+        provider.answerTokens(idToken: FakeProvider.token(provider.claims(nonce: q["nonce"]!, now: flow.now)))
         let r = app.handle(Fixture.request("/oauth2/callback", cookie: loginCookie, query: "code=abc&state=\(q["state"]!)"))
-        #expect(r.status == 503 && r.header("Retry-After") == "2")
-        #expect(!r.headers(named: "Set-Cookie").contains { $0.contains("_login_") }, "kept, so it can be retried")
-        #expect(tokenRequests == 0)
+        #expect(r.status == 302)
+        #expect(app.handle(Fixture.request("/oauth2/callback", cookie: loginCookie, query: "code=abc&state=\(q["state"]!)")).status == 400)
+        #expect(tokenRequests == 1)
+        #expect(app.callback.consumed.count == ConsumedStates.defaultCapacity)
     }
 }

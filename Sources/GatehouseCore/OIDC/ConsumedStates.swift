@@ -7,9 +7,10 @@ import Synchronization
 ///
 /// - An entry lives until its pending login would expire anyway (`created + login_timeout`): after that
 ///   `PendingLoginCookies.find` refuses the cookie, so forgetting the state reopens nothing.
-/// - Bounded: at most `capacity` entries (16 bytes of the state's SHA-256 each). When full of live entries, a
-///   new state is not recorded and its callback is refused (503, try again) without any request to the
-///   provider: being full never lets an unrecorded exchange through.
+/// - Bounded: at most `capacity` entries (16 bytes of the state's SHA-256 each). When full of live entries, the
+///   one that expires first makes room. Refusing instead would let anyone who completes `capacity` logins within
+///   `login_timeout` block every sign-in on the instance; evicting means a replay of the evicted state costs its
+///   sender `capacity` fresh logins (each one a token request of its own) per extra token request.
 /// - Per process: N instances behind one web server allow a replayed cookie at most N exchanges.
 final class ConsumedStates: Sendable {
     static let defaultCapacity = 65_536
@@ -19,8 +20,6 @@ final class ConsumedStates: Sendable {
         case first
         /// Already used here: refuse.
         case replayed
-        /// No room for a live entry: refuse for now, record nothing.
-        case full
     }
 
     struct Key: Hashable, Sendable {
@@ -45,10 +44,11 @@ final class ConsumedStates: Sendable {
         return store.withLock { s in
             if let until = s.expiry[key], until >= now { return .replayed }
             if s.expiry.count >= capacity && s.expiry[key] == nil {
-                guard now > s.nextExpiry else { return .full }
-                s.expiry = s.expiry.filter { $0.value >= now }
+                if now > s.nextExpiry { s.expiry = s.expiry.filter { $0.value >= now } }
+                if s.expiry.count >= capacity, let first = s.expiry.min(by: { $0.value < $1.value }) {
+                    s.expiry[first.key] = nil
+                }
                 s.nextExpiry = s.expiry.values.min() ?? .max
-                if s.expiry.count >= capacity { return .full }
             }
             s.expiry[key] = expiresAt
             s.nextExpiry = min(s.nextExpiry, expiresAt)

@@ -40,9 +40,6 @@ struct Callback: Sendable {
         case .replayed:
             throw GatehouseError(.badRequest, "This sign-in attempt has expired or was already completed. Please start again.",
                                  detail: "state already used on this instance (replayed pending login)").setting([usedUp])
-        case .full:
-            throw GatehouseError(.busy, "Too many people are signing in right now. Please try again in a moment.",
-                                 detail: "record of used states full (\(consumed.capacity) live entries)")
         }
         do throws(GatehouseError) {
             return try complete(login, ctx: ctx, now: now, usedUp: usedUp)
