@@ -309,6 +309,20 @@ APACHE_MODULES = ["mpm_prefork", "authn_core", "authz_core", "authz_user", "auth
                   "headers", "include", "cgi", "mime", "dir", "alias", "env", "setenvif"]
 
 
+def nginx_site(socket_path, port: int, root, body: str) -> str:
+    """An nginx `http` body: Gatehouse as `upstream gatehouse` and one server on 127.0.0.1:port serving `root`, with
+    the shipped routes included before `body` (its locations)."""
+    return f"""
+    upstream gatehouse {{ server unix:{socket_path}; }}
+    server {{
+        listen 127.0.0.1:{port};
+        root {root};
+        include {ROOT}/nginx/gatehouse-routes.conf;
+        {body}
+    }}
+    """
+
+
 def apache_gatehouse(gport: int) -> str:
     """The server-level lines every Apache site with Gatehouse starts with: the shipped gatehouse.conf, from the
     repository, for a Gatehouse on 127.0.0.1:gport."""

@@ -7,7 +7,7 @@ import urllib.parse
 import pytest
 import requests
 
-from conftest import ROOT, apache_gatehouse, MockProvider, free_port, login_without_browser
+from conftest import ROOT, nginx_site, apache_gatehouse, MockProvider, free_port, login_without_browser
 from test_apache_rules import NAV
 
 COUNTS = [0, 20, 100, 500]
@@ -38,25 +38,19 @@ server_metadata_url = "{provider.metadata_url}"
 """
 
 
-def nginx_site(workdir, socket_path, port):
+def groups_site(workdir, socket_path, port):
     www = workdir / "www"
     (www / "dept0").mkdir(parents=True)
     (www / "page.html").write_text("CONTENT page\n")
     (www / "dept0" / "index.html").write_text("CONTENT dept0\n")
     (www / "groups.shtml").write_text('<!--# echo var="gatehouse_groups" -->\n')
-    return f"""
-    upstream gatehouse {{ server unix:{socket_path}; }}
-    server {{
-        listen 127.0.0.1:{port};
-        root {www};
-        include {ROOT}/nginx/gatehouse-routes.conf;
+    return nginx_site(socket_path, port, www, f"""
         location / {{
             include {ROOT}/nginx/gatehouse-protect.conf;
             ssi on;
             location /dept0/ {{ auth_request /oauth2/auth?allowed_groups=corp-dept-0000-engineering-platform-readers; }}
         }}
-    }}
-    """
+    """)
 
 
 def walk(http, base, n):
@@ -77,7 +71,7 @@ def walk(http, base, n):
 def test_logins_with_ordinary_group_counts_through_nginx(n, gatehouse_factory, nginx_factory, workdir, provider):
     port = free_port()
     g = gatehouse_factory(auth=auth_toml(port, provider, "large-nginx"), extra_gatehouse="cookie_secure = false")
-    nginx = nginx_factory(nginx_site(workdir, g.address, port), port)
+    nginx = nginx_factory(groups_site(workdir, g.address, port), port)
     http = requests.Session()
     http.headers.update(NAV)
     me = walk(http, nginx.url, n)
@@ -104,7 +98,7 @@ def test_session_groups_keeps_what_rules_use(gatehouse_factory, nginx_factory, w
     port = free_port()
     g = gatehouse_factory(auth=auth_toml(port, provider, "large-nginx"),
                           extra_gatehouse='cookie_secure = false\nsession_groups = [\"corp-dept-0000-*\"]')
-    nginx = nginx_factory(nginx_site(workdir, g.address, port), port)
+    nginx = nginx_factory(groups_site(workdir, g.address, port), port)
     http = requests.Session()
     http.headers.update(NAV)
     me = walk(http, nginx.url, 500)
@@ -114,7 +108,7 @@ def test_session_groups_keeps_what_rules_use(gatehouse_factory, nginx_factory, w
 
 def test_a_cookie_header_past_the_limit_clears_the_session_instead_of_locking_the_user_out(gatehouse, nginx_factory, workdir):
     port = free_port()
-    nginx = nginx_factory(nginx_site(workdir, gatehouse.address, port), port)
+    nginx = nginx_factory(groups_site(workdir, gatehouse.address, port), port)
     cookie = "_gatehouse_0=" + "A" * 3800 + "; _gatehouse_1=" + "B" * 3800 + "; site=" + "x" * 9000
     for path in ("/page.html", "/oauth2/sign_out"):
         r = requests.get(nginx.url + path, headers={**NAV, "Cookie": cookie}, allow_redirects=False)

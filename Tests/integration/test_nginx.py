@@ -1,7 +1,7 @@
 """Real nginx `auth_request` in front of a static file, with the shipped snippets from nginx/."""
 import requests
 
-from conftest import ROOT
+from conftest import ROOT, nginx_site
 
 CLAIMS = '{"sub":"diana","email":"diana@example.org","preferred_username":"diana","groups":["admins","staff"],"name":"Diana Prince"}'
 
@@ -92,12 +92,7 @@ def rules_site(workdir, socket_path, port):
     for d in ("admin", "staff", "private"):
         (root / d).mkdir(parents=True, exist_ok=True)
         (root / d / "index.html").write_text(f"{d} area\n")
-    return f"""
-    upstream gatehouse {{ server unix:{socket_path}; }}
-    server {{
-        listen 127.0.0.1:{port};
-        root {root};
-        include {ROOT}/nginx/gatehouse-routes.conf;
+    return nginx_site(socket_path, port, root, f"""
         location / {{ include {ROOT}/nginx/gatehouse-protect.conf; }}
         location /admin/ {{
             include {ROOT}/nginx/gatehouse-protect.conf;
@@ -107,8 +102,7 @@ def rules_site(workdir, socket_path, port):
             include {ROOT}/nginx/gatehouse-protect.conf;
             set $gatehouse_allowed_groups staff,admins;
         }}
-    }}
-    """
+    """)
 
 
 def test_rules_global_and_per_location(gatehouse_factory, nginx_factory, workdir):

@@ -7,7 +7,7 @@ import re
 import pytest
 import requests
 
-from conftest import ROOT, free_port
+from conftest import ROOT, nginx_site, free_port
 
 NAV = {"Sec-Fetch-Mode": "navigate", "Accept": "text/html"}
 PROTECT = f"include {ROOT}/nginx/gatehouse-protect.conf;"
@@ -22,12 +22,7 @@ def rules_site(workdir, socket_path, port):
         (www / d).mkdir(parents=True, exist_ok=True)
         (www / d / "index.html").write_text(f"CONTENT {d} page\n")
         (www / d / "secret.txt").write_text(f"CONTENT {d} secret\n")
-    return f"""
-    upstream gatehouse {{ server unix:{socket_path}; }}
-    server {{
-        listen 127.0.0.1:{port};
-        root {www};
-        include {ROOT}/nginx/gatehouse-routes.conf;
+    return nginx_site(socket_path, port, www, f"""
         location / {{ {PROTECT} }}
 
         # The documented forms: a top-level location (^~: no regex location can outrank it) ...
@@ -70,8 +65,7 @@ def rules_site(workdir, socket_path, port):
         # Both forms at once: each must hold (never a union).
         location /both/ {{ auth_request /oauth2/auth?allowed_groups=staff; {IDENTITY} set $gatehouse_allowed_groups admins; }}
         location /emails/ {{ auth_request /oauth2/auth?allowed_emails=ann@example.com&allowed_groups=admins,staff; {IDENTITY} }}
-    }}
-    """
+    """)
 
 
 @pytest.fixture
