@@ -227,6 +227,11 @@ def gatehouse_config(wd, name, listen, secret, rules):
     conf.write_text(f"""
 [auth]
 cookie_secret = "{secret}"
+# Sessions must name a configured provider; this one is never asked.
+redirect_uri = "http://127.0.0.1/oauth2/callback"
+client_id = "bench"
+client_secret = "bench-never-used"
+server_metadata_url = "http://127.0.0.1:9/.well-known/openid-configuration"
 
 [gatehouse]
 listen = "{listen}"

@@ -23,6 +23,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "Tests" / "integration"))
 import fcgi_client  # noqa: E402  (the tests' FastCGI client)
 
+# Sessions must name a configured provider; this one is never asked.
+IDLE_PROVIDER = ('redirect_uri = "http://127.0.0.1/oauth2/callback"\nclient_id = "bench"\nclient_secret = "bench-never-used"\n'
+                 'server_metadata_url = "http://127.0.0.1:9/.well-known/openid-configuration"\n')
 BIN = Path(os.environ.get("GATEHOUSE_BIN", ROOT / ".build-bench" / "release" / "gatehouse"))
 OUT = ROOT / "bench" / "results" / "callgrind"
 ARGS = [a for a in sys.argv[1:] if not a.startswith("--md=")]
@@ -52,7 +55,7 @@ def main():
     secret = subprocess.run([str(BIN), "new-secret"], capture_output=True, text=True).stdout.strip()
     conf = wd / "g.toml"
     rules = '[gatehouse.rules]\nallowed_email_domains = ["example.org"]\nallowed_groups = ["staff"]\n'
-    text = f'[auth]\ncookie_secret = "{secret}"\n\n[gatehouse]\nlisten = "unix:{sock}"\nworkers = 1\ncookie_secure = false\n'
+    text = f'[auth]\ncookie_secret = "{secret}"\n{IDLE_PROVIDER}\n[gatehouse]\nlisten = "unix:{sock}"\nworkers = 1\ncookie_secure = false\n'
     conf.write_text(text + "\n" + rules)
     if subprocess.run([str(BIN), "check-config", "--config", str(conf)], capture_output=True).returncode != 0:
         conf.write_text(text)

@@ -9,6 +9,11 @@ let secret = "bench-secret-0123456789abcdefghijklmnopqrstuvwxyzABCDEF"
 let toml = """
 [auth]
 cookie_secret = "\(secret)"
+# Sessions must name a configured provider; this one is never asked.
+redirect_uri = "http://127.0.0.1/oauth2/callback"
+client_id = "bench"
+client_secret = "bench-never-used"
+server_metadata_url = "http://127.0.0.1:9/.well-known/openid-configuration"
 
 [gatehouse]
 cookie_secure = false
