@@ -246,10 +246,6 @@ cookie_secure = false
 def nginx_conf(wd, www, ports, gh_sock, min_sock):
     for name in ("fastcgi_params", "mime.types"):
         shutil.copy(f"/etc/nginx/{name}", wd / name)
-    routes = (ROOT / "nginx" / "gatehouse-routes.conf").read_text()
-    assert "fastcgi_pass gatehouse;" in routes
-    # The minimal responder gets exactly Gatehouse's shipped nginx config, only the upstream differs.
-    (wd / "minimal-routes.conf").write_text(routes.replace("fastcgi_pass gatehouse;", "fastcgi_pass minimal;"))
     for d in ("body", "fcgi", "proxy"):
         (wd / f"nginx-tmp-{d}").mkdir(exist_ok=True)
     conf = wd / "nginx.conf"
@@ -275,12 +271,15 @@ http {{
     server {{
         listen 127.0.0.1:{ports['nginx-minimal']};
         root {www};
-        include {wd}/minimal-routes.conf;
+        # Exactly Gatehouse's shipped nginx config; only the upstream differs.
+        set $gatehouse_upstream minimal;
+        include {ROOT}/nginx/gatehouse-routes.conf;
         location / {{ include {ROOT}/nginx/gatehouse-protect.conf; }}
     }}
     server {{
         listen 127.0.0.1:{ports['nginx-gatehouse']};
         root {www};
+        set $gatehouse_upstream gatehouse;
         include {ROOT}/nginx/gatehouse-routes.conf;
         location / {{ include {ROOT}/nginx/gatehouse-protect.conf; }}
     }}

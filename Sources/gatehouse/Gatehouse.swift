@@ -50,6 +50,7 @@ struct CheckConfig: ParsableCommand {
         print("  listen: \(config.server.listen), workers: \(config.server.workers), prefix: \(config.server.prefix)")
         print("  cookie: \(config.cookie.name), \(config.auth.cookieSecrets.count) secret(s)")
         print("  providers: \(providers.isEmpty ? "(none: auth check only)" : providers.joined(separator: ", "))")
+        for warning in config.routingWarnings { print("warning: \(warning)") }
     }
 }
 

@@ -46,6 +46,7 @@ struct Serve: ParsableCommand {
             "listen": "\(config.server.listen)", "workers": "\(config.server.workers)",
             "providers": "\(config.auth.providers.keys.sorted().joined(separator: ","))", "version": "\(GatehouseCommand.version)",
         ])
+        for warning in config.routingWarnings { logger.warning("\(warning)") }
         server.run()
     }
 }

@@ -317,6 +317,7 @@ def nginx_site(socket_path, port: int, root, body: str) -> str:
     server {{
         listen 127.0.0.1:{port};
         root {root};
+        set $gatehouse_upstream gatehouse;
         include {ROOT}/nginx/gatehouse-routes.conf;
         {body}
     }}

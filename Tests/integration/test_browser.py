@@ -64,6 +64,7 @@ def demo_site(socket_path, port):
     server {{
         listen 127.0.0.1:{port};
         root {ROOT}/examples/site;
+        set $gatehouse_upstream gatehouse;
         include {ROOT}/nginx/gatehouse-routes.conf;
         location = /public.html {{ }}
         location /admin/ {{

@@ -20,6 +20,7 @@ def site(workdir, socket_path, port):
         listen 127.0.0.1:{port};
         root {root};
         access_log {workdir}/nginx-logs/site.log gatehouse;
+        set $gatehouse_upstream gatehouse;
         include {ROOT}/nginx/gatehouse-routes.conf;
         location = /public.html {{ }}
         location / {{

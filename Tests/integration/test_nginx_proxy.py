@@ -13,6 +13,7 @@ def proxied_site(socket_path, port, app_port):
     upstream gatehouse {{ server unix:{socket_path}; }}
     server {{
         listen 127.0.0.1:{port};
+        set $gatehouse_upstream gatehouse;
         include {ROOT}/nginx/gatehouse-routes.conf;
         location /app/ {{
             include {ROOT}/nginx/gatehouse-protect.conf;
