@@ -18,6 +18,7 @@ def proxied_site(socket_path, port, app_port):
         location /app/ {{
             include {ROOT}/nginx/gatehouse-protect.conf;
             include {ROOT}/nginx/gatehouse-proxy-headers.conf;
+            proxy_set_header Host $http_host;
             proxy_pass http://127.0.0.1:{app_port}/;
         }}
     }}
@@ -42,6 +43,11 @@ def test_client_cannot_pose_as_someone_else_through_a_proxied_app(gatehouse, ngi
         ("x-auth-request-name", "Diana Prince"), ("x-auth-request-preferred-username", "diana"),
         ("x-auth-request-provider", "default"), ("x-auth-request-user", "diana")]
     assert "mallory" not in got.text.lower() and "forged" not in got.text
+    # Host is the site's to set, once: the browser's, port included (apps compare it with Origin).
+    hosts = [v for k, v in got.json()["headers"] if k.lower() == "host"]
+    assert hosts == [f"127.0.0.1:{port}"]
+    on_name = requests.get(nginx.url + "/app/hello", cookies=cookie, headers={"Host": f"app.test:{port}"})
+    assert [v for k, v in on_name.json()["headers"] if k.lower() == "host"] == [f"app.test:{port}"]
 
     # A user without some claims: the client's copies of those are removed, not passed through.
     thin = {"_gatehouse": gatehouse.seal('{"sub":"erin"}')}
