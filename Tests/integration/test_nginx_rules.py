@@ -167,3 +167,13 @@ def test_identity_snippet_is_protect_without_its_auth_request_line():
     def directives(name):
         return [l.strip() for l in (ROOT / "nginx" / name).read_text().splitlines() if l.strip() and not l.strip().startswith("#")]
     assert directives("gatehouse-protect.conf") == ["auth_request /oauth2/auth;"] + directives("gatehouse-identity.conf")
+
+
+def test_checks_leave_no_uninitialized_variable_warnings(stack, workdir):
+    """With the shipped routes, every check used to log three `using uninitialized variable` warnings."""
+    g, nginx, get, admin, staff = stack
+    for path in ("/admin/", "/nested/admin/", "/legacy/", "/"):
+        get(path, admin)
+    log = (workdir / "nginx-logs" / "error.log").read_text()
+    assert get("/legacy/", staff).status_code == 403, "the `set` form still reaches the check"
+    assert "uninitialized" not in log, [l for l in log.splitlines() if "uninitialized" in l][:3]
