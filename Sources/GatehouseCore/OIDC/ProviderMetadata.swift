@@ -33,7 +33,7 @@ public struct ProviderMetadata: Sendable, Equatable {
         guard issuer == expectedIssuer else {
             return .failure(MetadataProblem("issuer \"\(issuer)\" is not the expected \"\(expectedIssuer)\""))
         }
-        do {
+        do throws(MetadataProblem) {
             var m = ProviderMetadata(
                 issuer: issuer,
                 authorizationEndpoint: try url("authorization_endpoint", required: true).get()!,
@@ -46,10 +46,8 @@ public struct ProviderMetadata: Sendable, Equatable {
             )
             if case .bool(true)? = json["authorization_response_iss_parameter_supported"] { m.sendsIssInAuthorizationResponse = true }
             return .success(m)
-        } catch let problem as MetadataProblem {
-            return .failure(problem)
         } catch {
-            return .failure(MetadataProblem("discovery document is invalid"))
+            return .failure(error)
         }
     }
 }
