@@ -6,7 +6,9 @@ import PackageDescription
 
 // The main package is this folder's parent; SwiftPM names a path dependency after its folder.
 let mainFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-let harnesses = ["session-cookie", "return-url", "fastcgi-params", "provider-metadata", "jwks", "id-token", "token-response", "config"]
+// The harnesses are the folders Sources/fuzz-<name> (fuzz/run reads the same list).
+let harnesses = ((try? FileManager.default.contentsOfDirectory(atPath: mainFolder.appendingPathComponent("fuzz/Sources").path)) ?? [])
+    .filter { $0.hasPrefix("fuzz-") }.map { String($0.dropFirst("fuzz-".count)) }.sorted()
 
 let package = Package(
     name: "GatehouseFuzz",

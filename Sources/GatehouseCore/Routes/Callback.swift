@@ -96,6 +96,10 @@ struct Callback: Sendable {
                                          configured: provider.allowedSigningAlgorithms, verifier: verifier)
         do {
             let header = try validator.header(of: tokens.idToken)
+            // OpenID Connect Core 3.1.3.7: an unsigned ID token is only as good as the channel it came over.
+            if header.alg == "none", !Self.isConfidential(tokenEndpoint: metadata.tokenEndpoint) {
+                throw IDTokenProblem("an unsigned ID token is accepted only from an https token endpoint (or one on loopback)")
+            }
             let keys = header.alg == "none" ? [] : try directory.keys(for: provider, metadata: metadata, alg: header.alg, kid: header.kid)
             return try validator.validate(tokens.idToken, candidates: keys, nonce: login.nonce, accessToken: tokens.accessToken, now: now)
         } catch let problem as IDTokenProblem {
@@ -105,6 +109,12 @@ struct Callback: Sendable {
         } catch {
             throw GatehouseError(.internal, "The sign-in could not be verified.", detail: "unexpected error while verifying the ID token")
         }
+    }
+
+    /// TLS, or this machine's loopback (a provider for development and tests; nothing crosses a network).
+    static func isConfidential(tokenEndpoint: String) -> Bool {
+        guard let url = URLParts(tokenEndpoint) else { return false }
+        return url.scheme == "https" || ["127.0.0.1", "::1", "localhost"].contains(url.host)
     }
 
     /// Userinfo claims join the ID token's when the response's `sub` is the ID token's; otherwise they are
