@@ -43,6 +43,7 @@ public final class Gatehouse: Sendable {
     let environment: GatehouseEnvironment
     let sessions: SessionCookie
     let authCheck: AuthCheck
+    let checkAnswer: CheckAnswer
     let whoAmI: WhoAmI
     let signOut: SignOut
     let loginStart: LoginStart
@@ -53,28 +54,23 @@ public final class Gatehouse: Sendable {
     /// some workers always stay free for the auth check however slow the provider is.
     let providerSlots: SlotCounter
 
-    struct Routes: Sendable {
-        let auth: String, start: String, callback: String, signOut: String, userinfo: String, forbidden: String
-    }
-
     /// Derives the cookie keys once; throws only if OpenSSL cannot.
     public init(config: GatehouseConfig, environment: GatehouseEnvironment) throws(CryptoError) {
         self.config = config
         self.environment = environment
         sessions = try SessionCookie(config, random: environment.random)
-        let prefix = config.server.prefix
-        routes = Routes(auth: prefix + "/auth", start: prefix + "/start", callback: config.auth.callbackPath(prefix: prefix),
-                        signOut: prefix + "/sign_out", userinfo: prefix + "/userinfo", forbidden: prefix + "/forbidden")
-        forbidden = Forbidden(sessions: sessions, prefix: prefix)
+        routes = Routes(config: config)
+        forbidden = Forbidden(sessions: sessions, routes: routes)
         providerSlots = SlotCounter(limit: Self.providerSlotLimit(workers: config.server.workers))
-        authCheck = AuthCheck(sessions: sessions, identity: IdentityHeaders(config: config.headers, exposeTokens: config.auth.exposeTokens),
-                              prefix: prefix, rules: config.rules, forbidden: forbidden, logger: environment.logger)
+        authCheck = AuthCheck(sessions: sessions, rules: config.rules)
+        checkAnswer = CheckAnswer(identity: IdentityHeaders(config: config.headers, exposeTokens: config.auth.exposeTokens),
+                                  routes: routes, forbidden: forbidden, logger: environment.logger)
         whoAmI = WhoAmI(sessions: sessions, exposeTokens: config.auth.exposeTokens)
         let returnURL = ReturnURL(allowedHosts: config.server.allowedRedirectHosts)
         let directory = ProviderDirectory(http: environment.http, ttl: config.provider.metadataTTL, now: environment.now)
         let pending = try PendingLoginCookies(config: config, random: environment.random)
-        signOut = SignOut(config: config, sessions: sessions, returnURL: returnURL, directory: directory, random: environment.random)
-        loginStart = LoginStart(config: config, directory: directory, pending: pending, returnURL: returnURL, random: environment.random)
+        signOut = SignOut(config: config, routes: routes, sessions: sessions, returnURL: returnURL, directory: directory, random: environment.random)
+        loginStart = LoginStart(config: config, routes: routes, directory: directory, pending: pending, returnURL: returnURL, random: environment.random)
         callback = Callback(config: config, directory: directory, pending: pending, consumed: ConsumedStates(), sessions: sessions,
                             tokens: TokenClient(http: environment.http), verifier: environment.verifier, returnURL: returnURL,
                             fitting: SessionFitting(config: config), logger: environment.logger)
@@ -85,16 +81,18 @@ public final class Gatehouse: Sendable {
         let now = environment.now()
         do throws(GatehouseError) {
             // In the Authorizer role every request is an access check, whatever its path.
-            if request.role == .authorizer { return try authCheck.handle(ctx, now: now) }
+            if request.role == .authorizer { return checkAnswer.present(try authCheck.decide(ctx, now: now), ctx) }
             let path: String
             switch RoutedPath(request.scriptPath, checkRoute: routes.auth) {
             case .clean(let clean): path = clean
-            case .check(let rules): return try authCheck.handle(ctx, now: now, pathRules: rules)
+            case .check(let rules): return checkAnswer.present(try authCheck.decide(ctx, now: now, pathRules: rules), ctx)
             case .unroutable: throw GatehouseError(.notFound, "There is no page here.", detail: "a ? or # in the routed path")
             }
             switch path {
             // Should a web server ever split the check URL's query off, it arrives as QUERY_STRING: same rules.
-            case routes.auth: return try authCheck.handle(ctx, now: now, pathRules: request[param: "QUERY_STRING"].flatMap { $0.isEmpty ? nil : $0 })
+            case routes.auth:
+                let rules = request[param: "QUERY_STRING"].flatMap { $0.isEmpty ? nil : $0 }
+                return checkAnswer.present(try authCheck.decide(ctx, now: now, pathRules: rules), ctx)
             case routes.forbidden: return forbidden.handle(ctx, now: now)
             case routes.userinfo: return whoAmI.handle(ctx, now: now)
             case routes.signOut: return try withProviderSlot { signOut.handle(ctx, now: now) }
@@ -133,7 +131,7 @@ public final class Gatehouse: Sendable {
         // A failed sign-in offers a fresh one; the page asked for is not known here any more, so it starts from "/".
         let path = Request.path(of: ctx.request.scriptPath)
         let links = path == routes.start || path == routes.callback
-            ? [(label: "Sign in again", href: routes.start + "?rd=%2F"), (label: "Home", href: "/")] : []
+            ? [(label: "Sign in again", href: routes.loginURL(returnTo: "/")), (label: "Home", href: "/")] : []
         return ErrorResponse.page(for: error, correlationID: id, links: links)
     }
 }

@@ -42,8 +42,19 @@ public struct GatehouseError: Error, Sendable, CustomStringConvertible {
 
     public var description: String { detail.isEmpty ? publicMessage : "\(publicMessage) (\(detail))" }
 
+    public var status: Int { kind.status }
+
+    /// A request to the provider that failed: 504 when it timed out, 502 otherwise.
+    public static func provider(_ failure: OutboundError, _ publicMessage: String, detail: String) -> GatehouseError {
+        GatehouseError(failure.isTimeout ? .providerTimeout : .providerUnavailable, publicMessage, detail: "\(detail): \(failure.description)")
+    }
+}
+
+extension GatehouseError.Kind {
+    /// The HTTP status of each kind: the only place in Gatehouse where a status is chosen for a failure or a
+    /// refusal (the check's answers use `.unauthenticated` and `.forbidden` too).
     public var status: Int {
-        switch kind {
+        switch self {
         case .unauthenticated: return 401
         case .forbidden: return 403
         case .badRequest: return 400

@@ -52,8 +52,17 @@ public struct IDTokenValidator: Sendable {
             guard token.hasSuffix(".") else { throw IDTokenProblem("an unsigned ID token carries a signature") }
         } else {
             guard !candidates.isEmpty else { throw IDTokenProblem("no key of the provider matches the ID token (kid \(header.kid ?? "absent"), alg \(header.alg))") }
-            let verified = candidates.contains { key in (try? verifier.verify(compactJWS: token, jwkJSON: key.json)) == true }
-            guard verified else { throw IDTokenProblem("the ID token's signature does not verify") }
+            // A key that cannot verify (wrong type, unusable) is not a match; its reason goes to the log, not away.
+            var unusable: [String] = []
+            let verified = candidates.contains { key in
+                do { return try verifier.verify(compactJWS: token, jwkJSON: key.json) } catch {
+                    unusable.append("key \(key.kid ?? "without kid"): \(error)")
+                    return false
+                }
+            }
+            guard verified else {
+                throw IDTokenProblem("the ID token's signature does not verify" + (unusable.isEmpty ? "" : " (\(unusable.joined(separator: "; "))))"))
+            }
         }
         try check(claims, nonce: nonce, accessToken: accessToken, alg: header.alg, now: now)
         return claims

@@ -88,8 +88,8 @@ public final class ProviderDirectory: Sendable {
         do {
             response = try http.send(OutboundRequest(method: .get, url: url, headers: [Response.Header("Accept", "application/json")]))
         } catch {
-            throw GatehouseError(error.isTimeout ? .providerTimeout : .providerUnavailable, "The sign-in service is not reachable right now. Please try again in a moment.",
-                                 detail: "provider \(provider): fetching its \(what) failed: \(error.description)")
+            throw .provider(error, "The sign-in service is not reachable right now. Please try again in a moment.",
+                            detail: "provider \(provider): fetching its \(what) failed")
         }
         guard response.status == 200, response.body.count <= Self.maxDocumentBytes else {
             throw GatehouseError(.providerUnavailable, "The sign-in service is not answering properly right now. Please try again in a moment.",

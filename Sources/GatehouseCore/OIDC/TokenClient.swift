@@ -28,8 +28,7 @@ struct TokenClient: Sendable {
         do {
             response = try http.send(OutboundRequest(method: .post, url: metadata.tokenEndpoint, headers: headers, body: Array(form.encoded.utf8)))
         } catch {
-            throw GatehouseError(error.isTimeout ? .providerTimeout : .providerUnavailable, "The sign-in service did not answer. Please try again.",
-                                 detail: "token endpoint of \(provider.name): \(error.description)")
+            throw .provider(error, "The sign-in service did not answer. Please try again.", detail: "token endpoint of \(provider.name)")
         }
         let json = JSONText.parseObject(response.body)
         guard response.status == 200 else {

@@ -2,7 +2,7 @@
 /// account. Served at `<prefix>/forbidden` (nginx's `error_page 403`) and as the Authorizer role's 403 body.
 struct Forbidden: Sendable {
     let sessions: SessionCookie
-    let prefix: String
+    let routes: Routes
 
     func handle(_ ctx: RequestContext, now: Int64) -> Response {
         page(session: sessions.read(ctx.cookies, now: now), ctx: ctx)
@@ -10,7 +10,7 @@ struct Forbidden: Sendable {
 
     func page(session: Session?, ctx: RequestContext) -> Response {
         let here = ctx.originalURI ?? "/"
-        let switchAccount = "\(prefix)/sign_out?rd=\(PercentEncoding.encode("\(prefix)/start?rd=\(PercentEncoding.encode(here))"))"
+        let switchAccount = routes.signOutURL(returnTo: routes.loginURL(returnTo: here))
         var paragraphs = ["This account is not allowed to see this page."]
         if let session {
             let who = [session.claim("email"), session.claim("preferred_username"), session.claim("name"), session.claim("sub")]
@@ -21,6 +21,6 @@ struct Forbidden: Sendable {
         paragraphs.append("If you have another account that is allowed, sign out and sign in with it.")
         let page = HTMLPage.render(title: "Access denied", paragraphs: paragraphs,
                                    links: [(label: "Sign out and use another account", href: switchAccount), (label: "Home", href: "/")])
-        return .html(status: 403, page)
+        return .html(status: GatehouseError.Kind.forbidden.status, page)
     }
 }

@@ -4,6 +4,7 @@ import GatehouseCrypto
 /// in a sealed pending-login cookie), or shows a chooser when several providers are configured and none named.
 struct LoginStart: Sendable {
     let config: GatehouseConfig
+    let routes: Routes
     let directory: ProviderDirectory
     let pending: PendingLoginCookies
     let returnURL: ReturnURL
@@ -49,7 +50,7 @@ struct LoginStart: Sendable {
     func chooser(returnTo: String) -> Response {
         let buttons = config.auth.providers.keys.sorted().map { name in
             (label: "Sign in with \(Self.displayName(name))",
-             href: "\(config.server.prefix)/start?provider=\(PercentEncoding.encode(name))&rd=\(PercentEncoding.encode(returnTo))")
+             href: routes.loginURL(provider: name, returnTo: returnTo))
         }
         return .html(status: 200, HTMLPage.render(title: "Sign in", paragraphs: ["Choose how you want to sign in."], buttons: buttons))
     }

@@ -8,6 +8,7 @@ import GatehouseCrypto
 /// site's link, image or form gets a page asking to confirm with a POST from here, and nothing is cleared.
 struct SignOut: Sendable {
     let config: GatehouseConfig
+    let routes: Routes
     let sessions: SessionCookie
     let returnURL: ReturnURL
     let directory: ProviderDirectory
@@ -33,7 +34,7 @@ struct SignOut: Sendable {
     /// "Sign out?" with a POST button back to this route (same-origin, so it proceeds). Never framed, so another
     /// site cannot overlay it to steal the click.
     func confirmation(returnTo target: String) -> Response {
-        let action = "\(config.server.prefix)/sign_out?rd=\(PercentEncoding.encode(target))"
+        let action = routes.signOutURL(returnTo: target)
         let page = HTMLPage.render(title: "Sign out?", paragraphs: ["Another site sent you here to sign you out. Nothing has changed yet: sign out only if you meant to."],
                                    links: [(label: "Stay signed in", href: "/")], postButtons: [(label: "Sign out", action: action)])
         return .html(status: 200, page, headers: [Response.Header("X-Frame-Options", "DENY"),

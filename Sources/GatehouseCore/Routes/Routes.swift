@@ -1,0 +1,29 @@
+/// Gatehouse's own URLs, built once from `prefix` and `redirect_uri`; every link to one of them comes from here.
+struct Routes: Sendable {
+    let auth: String, start: String, callback: String, signOut: String, userinfo: String, forbidden: String
+
+    init(config: GatehouseConfig) {
+        let prefix = config.server.prefix
+        auth = prefix + "/auth"
+        start = prefix + "/start"
+        callback = config.auth.callbackPath(prefix: prefix)
+        signOut = prefix + "/sign_out"
+        userinfo = prefix + "/userinfo"
+        forbidden = prefix + "/forbidden"
+    }
+
+    /// The login start that comes back to `returnTo` (a path and query on this site).
+    func loginURL(returnTo: String) -> String {
+        "\(start)?rd=\(PercentEncoding.encode(returnTo))"
+    }
+
+    /// The login start with one provider chosen.
+    func loginURL(provider: String, returnTo: String) -> String {
+        "\(start)?provider=\(PercentEncoding.encode(provider))&rd=\(PercentEncoding.encode(returnTo))"
+    }
+
+    /// Sign-out that then goes to `returnTo`.
+    func signOutURL(returnTo: String) -> String {
+        "\(signOut)?rd=\(PercentEncoding.encode(returnTo))"
+    }
+}
