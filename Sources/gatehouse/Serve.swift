@@ -17,7 +17,8 @@ struct Serve: ParsableCommand {
 
     func validate() throws {
         if let listen, ListenAddress(parsing: listen) == nil { throw ValidationError("--listen: use unix:/path, tcp:HOST:PORT, fd:N or systemd") }
-        if let workers, !(1...1024).contains(workers) { throw ValidationError("--workers must be between 1 and 1024") }
+        let range = ServerConfig.workerRange
+        if let workers, !range.contains(workers) { throw ValidationError("--workers must be between \(range.lowerBound) and \(range.upperBound)") }
     }
 
     func run() throws {

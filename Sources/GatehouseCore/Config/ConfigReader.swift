@@ -29,7 +29,8 @@ struct ConfigReader {
             else { problem("gatehouse.socket_mode", "write the mode as an octal string, e.g. \"0660\"") }
         }
         if let n = int(gh, "workers", path: "gatehouse.workers") {
-            if (1...1024).contains(n) { server.workers = n } else { problem("gatehouse.workers", "must be between 1 and 1024") }
+            let range = ServerConfig.workerRange
+            if range.contains(n) { server.workers = n } else { problem("gatehouse.workers", "must be between \(range.lowerBound) and \(range.upperBound)") }
         }
         if let p = string(gh, "prefix", path: "gatehouse.prefix") {
             if p.hasPrefix("/"), !p.hasSuffix("/"), !p.contains("?"), !p.contains("#") { server.prefix = p }

@@ -58,6 +58,8 @@ public struct ServerConfig: Sendable {
     public var socketMode: UInt16 = 0o660
     /// Worker threads. Logins wait on the provider; the check never does, so a few spare threads keep it fast.
     public var workers: Int = 16
+    /// What `workers` may be (config and `--workers` alike).
+    public static let workerRange = 1...1024
     public var prefix: String = "/oauth2"
     /// Client addresses (exact IPs or CIDR ranges) whose X-Forwarded-* headers are believed.
     public var trustedProxies: [IPRange] = []
@@ -98,7 +100,8 @@ public struct IdentityHeaderConfig: Sendable {
     /// (mod_auth_openidc's `OIDCRemoteUserClaim sub@`).
     public var userClaimAppendsIssuer = false
     /// Which claim holds groups (a dotted path such as `realm_access.roles` reaches into objects).
-    public var groupsClaim = "groups"
+    public var groupsClaim = Self.defaultGroupsClaim
+    public static let defaultGroupsClaim = "groups"
     /// More claims passed as `<claimPrefix><Claim-Name>` (`department` → `X-Auth-Request-Claim-Department`).
     public var extraClaims: [String] = []
     public var claimPrefix = "X-Auth-Request-Claim-"

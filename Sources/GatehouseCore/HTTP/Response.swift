@@ -8,6 +8,9 @@ public struct Response: Sendable, Equatable {
         public var name: String
         public var value: String
         public init(_ name: String, _ value: String) { self.name = name; self.value = value }
+
+        /// Every answer about a person (pages, the check, redirects) is never cached by a browser or proxy.
+        public static let noStore = Header("Cache-Control", "no-store")
     }
 
     public init(status: Int, headers: [Header] = [], body: [UInt8] = []) {
@@ -28,18 +31,18 @@ public struct Response: Sendable, Equatable {
 
     public static func html(status: Int, _ page: String, headers: [Header] = []) -> Response {
         Response(status: status,
-                 headers: [Header("Content-Type", "text/html; charset=utf-8"), Header("Cache-Control", "no-store")] + headers,
+                 headers: [Header("Content-Type", "text/html; charset=utf-8"), .noStore] + headers,
                  body: Array(page.utf8))
     }
 
     public static func json(status: Int = 200, _ body: [UInt8], headers: [Header] = []) -> Response {
         Response(status: status,
-                 headers: [Header("Content-Type", "application/json"), Header("Cache-Control", "no-store")] + headers,
+                 headers: [Header("Content-Type", "application/json"), .noStore] + headers,
                  body: body)
     }
 
     public static func redirect(to location: String, headers: [Header] = []) -> Response {
-        Response(status: 302, headers: [Header("Location", location), Header("Cache-Control", "no-store")] + headers)
+        Response(status: 302, headers: [Header("Location", location), .noStore] + headers)
     }
 }
 

@@ -11,7 +11,7 @@ public struct IDTokenValidator: Sendable {
     public let leeway: Int64
     let verifier: any SignatureVerifying
 
-    static let asymmetric: Set<String> = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"]
+    static let asymmetric = SigningAlgorithm.names
 
     public init(issuer: String, clientID: String, advertised: [String], configured: [String], verifier: any SignatureVerifying, leeway: Int64 = 60) {
         self.issuer = issuer

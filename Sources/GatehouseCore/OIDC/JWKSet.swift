@@ -32,18 +32,7 @@ public struct JWKSet: Sendable {
         return usable.filter { $0.kid == kid }
     }
 
-    static func keyType(for alg: String) -> String? {
-        if alg.hasPrefix("RS") || alg.hasPrefix("PS") { return "RSA" }
-        if alg.hasPrefix("ES") { return "EC" }
-        return nil
-    }
+    static func keyType(for alg: String) -> String? { SigningAlgorithm(rawValue: alg)?.keyType }
 
-    static func curve(for alg: String) -> String? {
-        switch alg {
-        case "ES256": return "P-256"
-        case "ES384": return "P-384"
-        case "ES512": return "P-521"
-        default: return nil
-        }
-    }
+    static func curve(for alg: String) -> String? { SigningAlgorithm(rawValue: alg)?.curve }
 }

@@ -15,22 +15,21 @@ struct CheckAnswer: Sendable {
     let logger: Logger
 
     func present(_ decision: AccessDecision, _ ctx: RequestContext) -> Response {
-        let noStore = Response.Header("Cache-Control", "no-store")
         switch decision {
         case .allow(let session):
             switch ctx.request.role {
-            case .responder: return Response(status: 200, headers: identity.responderHeaders(for: session) + [noStore])
+            case .responder: return Response(status: 200, headers: identity.responderHeaders(for: session) + [.noStore])
             case .authorizer: return Response(status: 200, headers: identity.authorizerHeaders(for: session))
             }
         case .signInRequired(let returnTo):
             guard ctx.isNavigation else {
                 return Response(status: GatehouseError.Kind.unauthenticated.status,
-                                headers: [noStore, Response.Header("WWW-Authenticate", "Cookie realm=\"gatehouse\"")],
+                                headers: [.noStore, Response.Header("WWW-Authenticate", "Cookie realm=\"gatehouse\"")],
                                 body: Array("Unauthorized\n".utf8))
             }
             let login = routes.loginURL(returnTo: returnTo)
             switch ctx.request.role {
-            case .responder: return Response(status: GatehouseError.Kind.unauthenticated.status, headers: [noStore, Response.Header("Location", login)])
+            case .responder: return Response(status: GatehouseError.Kind.unauthenticated.status, headers: [.noStore, Response.Header("Location", login)])
             case .authorizer: return .redirect(to: login)
             }
         case .denied(let session, let reason):
@@ -38,7 +37,7 @@ struct CheckAnswer: Sendable {
                                                      "path": .string(Request.path(of: ctx.originalURI ?? "/"))])
             switch ctx.request.role {
             // nginx drops the body (its error_page 403 fetches <prefix>/forbidden for the page).
-            case .responder: return Response(status: GatehouseError.Kind.forbidden.status, headers: [noStore])
+            case .responder: return Response(status: GatehouseError.Kind.forbidden.status, headers: [.noStore])
             case .authorizer: return forbidden.page(session: session, ctx: ctx)
             }
         }

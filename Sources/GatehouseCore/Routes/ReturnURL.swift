@@ -39,9 +39,6 @@ public struct ReturnURL: Sendable {
     }
 
     func hostAllowed(_ host: String) -> Bool {
-        allowedHosts.contains { entry in
-            if entry.hasPrefix(".") { return host == String(entry.dropFirst()) || host.hasSuffix(entry) }
-            return host == entry
-        }
+        allowedHosts.contains { HostPattern.matches($0, host) }
     }
 }

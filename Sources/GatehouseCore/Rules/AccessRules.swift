@@ -8,7 +8,7 @@ public struct AccessRules: Sendable, Equatable {
     /// Email rules need `email_verified` to be true unless this is off.
     public var requireEmailVerified = true
     /// Dotted claim path holding groups or roles (`groups`, `realm_access.roles`).
-    public var groupsClaim = "groups"
+    public var groupsClaim = IdentityHeaderConfig.defaultGroupsClaim
     public var allowedGroups: Set<String> = []
     public var claimRules: [ClaimRule] = []
     /// A location rule given with no value (`?allowed_groups=`): nobody may enter.
@@ -45,9 +45,7 @@ public struct AccessRules: Sendable, Equatable {
             guard let email = Self.normalizedEmail(session.claim("email")) else { return .deny("no usable email claim") }
             if requireEmailVerified && !Self.isTrue(session.claim("email_verified")) { return .deny("email not verified") }
             let domain = String(email.split(separator: "@")[1])
-            let domainOK = allowedEmailDomains.contains { rule in
-                rule.hasPrefix(".") ? (domain == rule.dropFirst() || domain.hasSuffix(rule)) : domain == rule
-            }
+            let domainOK = allowedEmailDomains.contains { HostPattern.matches($0, domain) }
             guard allowedEmails.contains(email) || domainOK else { return .deny("email not allowed") }
         }
         if !allowedGroups.isEmpty {
