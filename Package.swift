@@ -57,6 +57,7 @@ let package = Package(
         .testTarget(name: "GatehouseCoreTests", dependencies: ["GatehouseCore", "GatehouseCrypto"]),
         .testTarget(name: "GatehouseJOSETests", dependencies: ["GatehouseJOSE", "GatehouseCore"], exclude: ["make_vectors.py", "make_verifier_vectors.py"]),
         .testTarget(name: "GatehouseHTTPClientTests", dependencies: ["GatehouseHTTPClient"], exclude: ["http_test_server.py"]),
+        .testTarget(name: "GatehouseFastCGITests", dependencies: ["GatehouseFastCGI", "GatehouseCore"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -66,8 +66,10 @@ final class FastCGIConnection {
         return Request(role: role, params: params)
     }
 
-    /// Writes `Status:` first (lighttpd drops headers before it), then the headers and body.
-    func write(_ response: Response) {
+    /// Writes `Status:` first (lighttpd drops headers before it), then the headers and body. False when the
+    /// web server was gone before all of it was written.
+    @discardableResult
+    func write(_ response: Response) -> Bool {
         var head = "Status: \(response.status)\r\n"
         // The core never builds a header with CR or LF; should one slip through, it is dropped, not sent split.
         for h in response.headers where !(h.name + h.value).utf8.contains(where: { $0 == 13 || $0 == 10 }) {
@@ -77,9 +79,11 @@ final class FastCGIConnection {
         var bytes = Array(head.utf8)
         bytes += response.body
         let out = request.pointee.out
-        // A short write means the web server went away; libfcgi marks the stream and Finish closes it.
-        _ = bytes.withUnsafeBufferPointer { buf in
+        // A failed write means the web server went away; libfcgi marks the stream and Finish closes it. The
+        // answer is lost either way: reported to the caller for the log, never retried.
+        let written = bytes.withUnsafeBufferPointer { buf in
             buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buf.count) { FCGX_PutStr($0, Int32(buf.count), out) }
         }
+        return written == Int32(bytes.count)
     }
 }

@@ -93,7 +93,11 @@ public struct FastCGIListener: Sendable {
         // Linux does not pass O_NONBLOCK on to the accepted socket: libfcgi gets a blocking one, bounded by the timeouts.
         let conn = accept(fd, nil, nil)
         guard conn >= 0 else { return nil }
-        _ = fcntl(conn, F_SETFD, FD_CLOEXEC)
+        // No child process may inherit a connection (accept4 with SOCK_CLOEXEC is not visible to Swift here).
+        guard fcntl(conn, F_SETFD, FD_CLOEXEC) == 0 else {
+            close(conn)
+            return nil
+        }
         var tv = timeval(tv_sec: Int(timeout.components.seconds), tv_usec: 0)
         let size = socklen_t(MemoryLayout<timeval>.size)
         guard setsockopt(conn, SOL_SOCKET, SO_RCVTIMEO, &tv, size) == 0, setsockopt(conn, SOL_SOCKET, SO_SNDTIMEO, &tv, size) == 0 else {

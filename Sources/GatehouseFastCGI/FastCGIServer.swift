@@ -4,6 +4,7 @@ import GatehouseCore
 import Logging
 #if canImport(Glibc)
 import Glibc
+import Synchronization
 #endif
 
 /// A pool of worker threads, each accepting FastCGI connections on one listening socket and answering
@@ -33,7 +34,8 @@ public final class FastCGIServer: Sendable {
     }
 
     /// libfcgi must be initialised after our signal dispositions are in place (it then leaves them alone).
-    public static func prepareProcess() {
+    /// False when libfcgi could not initialise (`FCGX_Init` failed): nothing can be served then.
+    public static func prepareProcess() -> Bool {
         signal(SIGPIPE, SIG_IGN)
         var set = sigset_t()
         sigemptyset(&set)
@@ -41,7 +43,7 @@ public final class FastCGIServer: Sendable {
         sigaddset(&set, SIGINT)
         // Blocked in every thread (threads inherit the mask); a dedicated thread takes them with sigwait.
         pthread_sigmask(SIG_BLOCK, &set, nil)
-        _ = FCGX_Init()
+        return FCGX_Init() == 0
     }
 
     /// Serves until a stop is requested; returns after every worker has finished its request.
@@ -97,28 +99,22 @@ public final class FastCGIServer: Sendable {
             guard connection.readRequest() >= 0 else { continue }
             // A request that was already arriving when the stop came is still answered.
             let response = handler(connection.currentRequest())
-            connection.write(response)
+            if !connection.write(response) {
+                logger.debug("the web server closed the connection before the answer was written", metadata: ["status": "\(response.status)"])
+            }
             connection.finish()
         }
     }
 }
 
-/// Set once, read by every worker. A lock-protected Bool (atomics would need another package).
-final class StopFlag: @unchecked Sendable {
-    // @unchecked: every access to `value` holds `lock`.
-    private let lock = NSLock()
-    private var value = false
+/// Set once, read by every worker.
+final class StopFlag: Sendable {
+    private let value = Atomic<Bool>(false)
 
     /// Sets the flag; true if this call was the one that set it.
     func set() -> Bool {
-        lock.lock(); defer { lock.unlock() }
-        if value { return false }
-        value = true
-        return true
+        value.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
     }
 
-    var isSet: Bool {
-        lock.lock(); defer { lock.unlock() }
-        return value
-    }
+    var isSet: Bool { value.load(ordering: .acquiring) }
 }

@@ -31,7 +31,10 @@ struct Serve: ParsableCommand {
         LoggingSystem.bootstrap { StderrLogHandler(label: $0, format: format, logLevel: level) }
         let logger = Logger(label: "gatehouse")
 
-        FastCGIServer.prepareProcess()
+        guard FastCGIServer.prepareProcess() else {
+            logger.critical("libfcgi did not initialise (FCGX_Init failed)")
+            throw ExitCode(1)
+        }
         let app = try Wiring.makeApp(config: config, logger: logger)
         let listener: FastCGIListener
         do {

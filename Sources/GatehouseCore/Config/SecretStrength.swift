@@ -1,3 +1,4 @@
+import Foundation
 /// A conservative estimate of how many bits of entropy a secret string carries.
 /// Counts per character by the smallest alphabet the text fits (hex 4 bits, base64 6 bits, other printable 6.5),
 /// and refuses repetitive text whose character distribution carries far less.
@@ -28,8 +29,3 @@ public enum SecretStrength {
     public static func isStrong(_ secret: String) -> Bool { estimatedBits(secret) >= requiredBits }
 }
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
