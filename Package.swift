@@ -7,8 +7,9 @@ let package = Package(
     name: "Gatehouse",
     products: [
         .executable(name: "gatehouse", targets: ["gatehouse"]),
-        // For the fuzz harnesses in fuzz/ (a separate package built with sanitizers).
+        // For the fuzz harnesses in fuzz/ (a separate package built with sanitizers) and bench/micro.
         .library(name: "GatehouseCore", targets: ["GatehouseCore"]),
+        .library(name: "GatehouseCrypto", targets: ["GatehouseCrypto"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
