@@ -38,7 +38,11 @@ import Testing
         let location = try #require(r.header("Location"))
         #expect(location.hasPrefix("https://idp.example.com/authorize?"))
         let setCookie = try #require(r.headers(named: "Set-Cookie").first { $0.contains("_login_") && !$0.contains("Max-Age=0") })
-        return (QueryParameters(parsing: location.split(separator: "?", maxSplits: 1)[1]), String(setCookie.split(separator: ";")[0]))
+        let q = QueryParameters(parsing: location.split(separator: "?", maxSplits: 1)[1])
+        // Every later q["state"]! and q["nonce"]! stands on these: a start without them fails here, as a test.
+        _ = try #require(q["state"], "the authorize URL has a state")
+        _ = try #require(q["nonce"], "the authorize URL has a nonce")
+        return (q, String(setCookie.split(separator: ";")[0]))
     }
 
     @Test func startRedirectsWithStateNoncePKCEAndKwargs() throws {
@@ -77,7 +81,8 @@ import Testing
         let tokenRequest = try #require(provider.requests.first { $0.url.hasSuffix("/token") })
         let form = QueryParameters(parsing: String(decoding: tokenRequest.body ?? [], as: UTF8.self))
         #expect(form["grant_type"] == "authorization_code" && form["code"] == "abc")
-        #expect(Base64URL.encode(Digest.sha256(Array(form["code_verifier"]!.utf8))) == q["code_challenge"])
+        let verifier = try #require(form["code_verifier"], "the token request carries the PKCE code_verifier")
+        #expect(Base64URL.encode(Digest.sha256(Array(verifier.utf8))) == q["code_challenge"])
         #expect(form["client_secret"] == nil)
         let basic = try #require(tokenRequest.headers.first { $0.name == "Authorization" }?.value)
         #expect(basic == "Basic " + Base64.standard(Array("client-1:s3cret%20%21%40%23".utf8)))

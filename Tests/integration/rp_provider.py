@@ -80,6 +80,8 @@ CASES = {
     "rp-discovery-issuer-not-matching-config": {"discovery_issuer": "https://example.com"},
     "rp-key-rotation-op-sign-key": {"rotate": "reset"},
     "rp-key-rotation-op-sign-key-native": {"rotate": "native"},
+    # Not a certification case: an ID token that expired an hour ago (backs the exp check through nginx).
+    "rp-id_token-exp": {"exp_in": -3600},
     "slow": {"token_delay": 30},
     "garbage": {"garbage": True},
     "iss-advertised": {"iss_supported": True},
@@ -236,7 +238,7 @@ class Provider:
 
     def id_token(self, case: str, issuer: str, grant: dict, access_token: str) -> tuple:
         cfg, now, user = CASES[case], int(time.time()), user_for(grant["sub"])
-        claims = {"iss": issuer, "sub": user["sub"], "aud": grant["client_id"], "exp": now + 300, "iat": now,
+        claims = {"iss": issuer, "sub": user["sub"], "aud": grant["client_id"], "exp": now + cfg.get("exp_in", 300), "iat": now,
                   "auth_time": grant["auth_time"],
                   "at_hash": b64u(hashlib.sha256(access_token.encode("ascii")).digest()[:16])}
         if grant["nonce"] is not None:
