@@ -87,6 +87,10 @@ CASES = {
     "iss-advertised": {"iss_supported": True},
     "iss-advertised-omitted": {"iss_supported": True, "omit_iss": True},
     "iss-omitted": {"omit_iss": True},
+    # Not certification cases: a callback naming another issuer (a mix-up), and ID tokens naming a kid the JWKS
+    # never publishes (each would make the client fetch the key set again, were it not rate-limited).
+    "iss-wrong": {"iss_value": "https://mix-up.example"},
+    "rp-id_token-kid-unknown": {"kid_name": "never-published"},
 }
 
 USERS = {
@@ -253,7 +257,7 @@ class Provider:
             key = self.signing_key(case)
             header = {"alg": "RS256", "typ": "JWT"}
             if cfg.get("kid", True):
-                header["kid"] = key.kid
+                header["kid"] = cfg.get("kid_name", key.kid)
         signing_input = b64u(json.dumps(header).encode()) + "." + b64u(json.dumps(claims).encode())
         signature = b64u(key.sign_rs256(signing_input.encode("ascii"))) if key else ""
         if cfg.get("bad_sig"):
@@ -411,7 +415,7 @@ class Handler(BaseHTTPRequestHandler):
             if state is not None:
                 params["state"] = state
             if not CASES[case].get("omit_iss"):
-                params["iss"] = issuer
+                params["iss"] = CASES[case].get("iss_value", issuer)
             self.entry["error"] = params.get("error")
             self.send(302, b"", "text/plain", {"Location": add_query(redirect_uri, params)})
 

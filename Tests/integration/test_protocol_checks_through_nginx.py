@@ -88,3 +88,29 @@ def test_an_unverified_email_does_not_satisfy_an_email_rule(gatehouse_factory, n
         assert r.status_code == 403 and "private area" not in r.text
     assert requests.get(nginx.url + "/private/", cookies=verified, headers=NAV).text == "private area\n"
     assert "email not verified" in g.log_text()
+
+
+def test_a_callback_naming_another_issuer_is_refused(gatehouse_factory, nginx_factory, workdir, rp_provider):
+    """RFC 9207: an `iss` in the callback that is not the provider this login went to (a mix-up attack)."""
+    g, nginx = rp_stack(gatehouse_factory, nginx_factory, workdir, rp_provider, case="iss-wrong")
+    pending, callback = start_and_authorize(nginx, rp_provider, "iss-wrong")
+    assert "iss=https%3A%2F%2Fmix-up.example" in callback
+    r = requests.get(callback, headers={**NAV, "Cookie": pending}, allow_redirects=False)
+    assert r.status_code == 400 and no_session(r)
+    assert token_requests(rp_provider, "iss-wrong") == []
+
+
+def test_unknown_kids_refetch_the_key_set_at_most_five_times_a_minute(gatehouse_factory, nginx_factory, workdir, rp_provider):
+    """Every login below carries an ID token whose kid the JWKS lacks: the key set is fetched once, then
+    re-fetched at most five times a minute, however many such callbacks come."""
+    case = "rp-id_token-kid-unknown"
+    g, nginx = rp_stack(gatehouse_factory, nginx_factory, workdir, rp_provider, case=case)
+    requests.post(rp_provider + "/_reset")
+    for _ in range(8):
+        start = requests.get(nginx.url + "/oauth2/start?rd=%2F", headers=NAV, allow_redirects=False)
+        pending = start.headers["Set-Cookie"].split(";")[0]
+        back = urllib.parse.urlsplit(requests.get(start.headers["Location"], allow_redirects=False).headers["Location"])
+        r = requests.get(f"{nginx.url}{back.path}?{back.query}", headers={**NAV, "Cookie": pending}, allow_redirects=False)
+        assert r.status_code == 400 and no_session(r)
+    fetches = [e for e in requests.get(rp_provider + "/_log").json() if e["case"] == case and e["endpoint"] == "jwks"]
+    assert len(fetches) == 1 + 5, len(fetches)
