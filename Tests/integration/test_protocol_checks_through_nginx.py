@@ -114,3 +114,19 @@ def test_unknown_kids_refetch_the_key_set_at_most_five_times_a_minute(gatehouse_
         assert r.status_code == 400 and no_session(r)
     fetches = [e for e in requests.get(rp_provider + "/_log").json() if e["case"] == case and e["endpoint"] == "jwks"]
     assert len(fetches) == 1 + 5, len(fetches)
+
+
+@pytest.mark.parametrize("lifetime,expected", [("30d", 200), ("1d", 302)])
+def test_lowering_cookie_lifetime_ends_sessions_already_given_out(lifetime, expected, gatehouse_factory, nginx_factory, workdir):
+    """A session sealed two days ago under the 30-day default (a second implementation makes it, with its past
+    iat) passes; once the operator sets cookie_lifetime = "1d" it is refused, though its sealed exp is weeks away."""
+    import time
+    import gatehouse_cookie
+    from test_nginx import site
+    now = int(time.time())
+    g = gatehouse_factory(extra_gatehouse=f'cookie_lifetime = "{lifetime}"')
+    port = free_port()
+    nginx = nginx_factory(site(workdir, g.address, port), port)
+    old = gatehouse_cookie.seal_session(g.secret, "_gatehouse", "default", {"sub": "old"}, now - 2 * 86400, now + 28 * 86400)
+    r = requests.get(nginx.url + "/private/page.html", cookies={"_gatehouse": old}, headers=NAV, allow_redirects=False)
+    assert r.status_code == expected, (lifetime, r.status_code)
