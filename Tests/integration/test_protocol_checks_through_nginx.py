@@ -130,3 +130,17 @@ def test_lowering_cookie_lifetime_ends_sessions_already_given_out(lifetime, expe
     old = gatehouse_cookie.seal_session(g.secret, "_gatehouse", "default", {"sub": "old"}, now - 2 * 86400, now + 28 * 86400)
     r = requests.get(nginx.url + "/private/page.html", cookies={"_gatehouse": old}, headers=NAV, allow_redirects=False)
     assert r.status_code == expected, (lifetime, r.status_code)
+
+
+def test_a_session_of_a_provider_not_configured_is_refused(gatehouse, nginx_factory, workdir):
+    """A provider taken out of the config (or never in it) ends its sessions at once, whatever their sealed exp."""
+    import time
+    import gatehouse_cookie
+    from test_nginx import site
+    now = int(time.time())
+    port = free_port()
+    nginx = nginx_factory(site(workdir, gatehouse.address, port), port)
+    for provider, expected in (("default", 200), ("removed-partner", 302)):
+        cookie = gatehouse_cookie.seal_session(gatehouse.secret, "_gatehouse", provider, {"sub": "p"}, now, now + 3600)
+        r = requests.get(nginx.url + "/private/page.html", cookies={"_gatehouse": cookie}, headers=NAV, allow_redirects=False)
+        assert r.status_code == expected, (provider, r.status_code)
