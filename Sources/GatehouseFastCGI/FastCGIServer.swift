@@ -94,6 +94,7 @@ public final class FastCGIServer: Sendable {
             if !connection.hasOpenConnection {
                 guard let fd = listener.acceptConnection(wakeFD: wake.read, timeout: readTimeout) else { continue }
                 connection.adopt(fd)
+                logger.trace("connection accepted", metadata: ["worker": "\(index)"])
             }
             // Negative: bad records or a silent peer; libfcgi has closed that connection, the worker goes on.
             guard connection.readRequest() >= 0 else { continue }

@@ -106,7 +106,8 @@ read_timeout = "2s"
         if self.listen.startswith(("unix:", "tcp:")):
             wait_for(lambda: self.accepts() or self.proc.poll() is not None, what="gatehouse socket")
         else:
-            time.sleep(0.3)
+            # An inherited socket (fd:0, systemd) accepts before Gatehouse runs: wait for its own word instead.
+            wait_for(lambda: " listening " in self.log_text() or self.proc.poll() is not None, what="gatehouse listening")
         if self.proc.poll() is not None:
             raise AssertionError(f"gatehouse exited with {self.proc.returncode}: {self.log_text()}")
 
@@ -118,6 +119,10 @@ read_timeout = "2s"
                 return True
             except OSError:
                 return False
+
+    def wait_for_log(self, text: str, after: int = 0, timeout: float = 10.0):
+        """Waits until Gatehouse's log, from offset `after`, holds `text` (an event, instead of a sleep)."""
+        wait_for(lambda: text in self.log_text()[after:], timeout=timeout, what=f"gatehouse log line {text!r}")
 
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""

@@ -465,6 +465,7 @@ class Handler(BaseHTTPRequestHandler):
     def token(self, case: str, issuer: str):
         delay = CASES[case].get("token_delay")
         if delay:
+            self.record()   # logged on arrival, so a test can wait for the request instead of sleeping
             time.sleep(self.op.slow_seconds if self.op.slow_seconds is not None else delay)
         if not self.is_form:
             return self.fail(400, "invalid_request", "body must be application/x-www-form-urlencoded")

@@ -4,7 +4,6 @@ import signal
 import socket
 import stat
 import subprocess
-import time
 
 import pytest
 
@@ -79,7 +78,6 @@ def test_inherited_socket_on_fd0(gatehouse_factory, workdir):
     g.popen_kwargs = {"stdin": listener.fileno()}
     g.start()
     listener.close()
-    time.sleep(0.2)
     assert fcgi_client.request(path, auth_params("_gatehouse=" + g.seal(CLAIMS))).status == 200
     assert g.stop() == 0
 
@@ -116,14 +114,15 @@ def test_second_instance_on_a_live_socket_refuses(gatehouse_factory, workdir):
     assert fcgi_client.request(first.address, auth_params()).status == 401
 
 
-def test_sigterm_finishes_in_flight_request_and_removes_socket(gatehouse):
+def test_sigterm_finishes_in_flight_request_and_removes_socket(gatehouse_factory):
+    gatehouse = gatehouse_factory(extra_gatehouse='log_level = "trace"')
     cookie = "_gatehouse=" + gatehouse.seal(CLAIMS)
     raw = fcgi_client.build_request(auth_params(cookie))
     s = fcgi_client.connect(gatehouse.address)
     s.sendall(raw[:40])                      # the request is in flight...
-    time.sleep(0.2)
+    gatehouse.wait_for_log("connection accepted")
     gatehouse.proc.send_signal(signal.SIGTERM)
-    time.sleep(0.3)
+    gatehouse.wait_for_log("signal received")
     s.sendall(raw[40:])                      # ...and completes after the signal
     data = b""
     while chunk := s.recv(65536):

@@ -15,7 +15,7 @@ import requests
 
 import fcgi_client
 import gatehouse_cookie
-from conftest import Gatehouse, free_port, login_without_browser, new_secret, run_rp_provider
+from conftest import Gatehouse, free_port, login_without_browser, new_secret, run_rp_provider, wait_for
 from test_conformance import RPClient
 from test_fastcgi_process import CLAIMS, auth_params
 from test_nginx import site
@@ -42,7 +42,7 @@ client_secret = "test-secret-!@#"
 server_metadata_url = "{url}/.well-known/openid-configuration"
 """
     g = gatehouse_factory(auth='redirect_uri = "https://app.example.com/oauth2/callback"\n' + tables, start=False,
-                          extra_gatehouse=f'provider_timeout = "{timeout}s"\nprovider_connect_timeout = "1s"\n')
+                          extra_gatehouse=f'provider_timeout = "{timeout}s"\nprovider_connect_timeout = "1s"\nlog_level = "trace"\n')
     g.config.write_text(g.config.read_text().replace("workers = 4", f"workers = {workers}"))
     g.start()
     return RPClient(g, provider_url)
@@ -89,10 +89,15 @@ def stuck_callbacks(rp, count):
         r = rp.call("/oauth2/callback", query, cookie=cookie)
         results.append((time.monotonic(), r.status))
 
+    def arrived():
+        return len([e for e in requests.get(rp.provider + "/_log").json() if e["case"] == "slow" and e["endpoint"] == "token"])
+    before = arrived()
     threads = [threading.Thread(target=run, args=p) for p in pending]
     for t in threads:
         t.start()
-    time.sleep(0.8)                # all of them are now inside the token request
+    # Each is inside the token request once the provider has seen it (it logs them on arrival), or was already
+    # answered (turned away with a 503 when the provider budget is full).
+    wait_for(lambda: arrived() - before + len(results) >= count, what=f"{count} logins at the slow provider or answered")
     return threads, results
 
 
@@ -205,11 +210,13 @@ def test_sigterm_lets_slow_logins_and_half_sent_requests_finish(gatehouse_factor
     threads, results = stuck_callbacks(rp, 2)
     raw = fcgi_client.build_request({"REQUEST_METHOD": "GET", "DOCUMENT_URI": "/oauth2/auth", "REQUEST_URI": "/x",
                                      "HTTP_COOKIE": cookie, "HTTP_HOST": "app.example.com"})
+    mark = len(rp.g.log_text())
     half = fcgi_client.connect(rp.g.address)
     half.sendall(raw[:30])
-    time.sleep(0.2)
+    # Two workers wait on the provider: this connection is taken by a third one.
+    rp.g.wait_for_log("connection accepted", after=mark)
     rp.g.proc.send_signal(signal.SIGTERM)
-    time.sleep(0.3)
+    rp.g.wait_for_log("signal received", after=mark)
     half.sendall(raw[30:])
     data = b""
     while chunk := half.recv(65536):
