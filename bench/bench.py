@@ -26,6 +26,9 @@ from pathlib import Path
 import requests
 
 ROOT = Path(__file__).resolve().parents[1]
+# The tests' harness: one free_port and wait_for for tests and benchmarks alike.
+sys.path.insert(0, str(ROOT / "Tests" / "integration"))
+from harness.processes import free_port, wait_for  # noqa: E402
 BENCH = ROOT / "bench"
 # BENCH_RESULTS=DIR writes latest.{md,json} and bench.svg there instead of bench/results and docs/ (trial runs).
 RESULTS = Path(os.environ.get("BENCH_RESULTS", BENCH / "results"))
@@ -49,21 +52,6 @@ CORS = "Sec-Fetch-Mode: cors"  # an API call: a plain 401 without a session, nev
 
 def log(*a):
     print(*a, file=sys.stderr, flush=True)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(pred, timeout=15, what="condition"):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if pred():
-            return
-        time.sleep(0.05)
-    raise SystemExit(f"bench: timed out waiting for {what}")
 
 
 def connects(addr):
@@ -196,7 +184,7 @@ class Stack:
         p = Proc(name, args, self.wd, **kw)
         self.procs.append(p)
         if ready is not None:
-            wait_for(lambda: ready() or not p.alive(), what=name)
+            wait_for(lambda: ready() or not p.alive(), timeout=15, what=name)
             if not p.alive():
                 raise SystemExit(f"bench: {name} exited: {p.log_path.read_text(errors='replace')[-2000:]}")
         return p
@@ -331,7 +319,7 @@ def apache_start(stack, name, conf, port):
     out = sh("apache2", "-f", str(conf), "-k", "start")
     if out.returncode != 0:
         raise SystemExit(f"bench: {name} start: {out.stderr}")
-    wait_for(lambda: connects(("127.0.0.1", port)), what=name)
+    wait_for(lambda: connects(("127.0.0.1", port)), timeout=15, what=name)
 
 
 def oidc_login(port, provider_port):

@@ -4,8 +4,8 @@ the rule holds in the section, under later sections that include gatehouse-prote
 never reachable as a page."""
 import pytest
 import requests
+from harness import ROOT, apache_gatehouse, free_port
 
-from conftest import ROOT, apache_gatehouse, free_port
 
 NAV = {"Sec-Fetch-Mode": "navigate", "Accept": "text/html"}
 

@@ -11,10 +11,7 @@ import pytest
 import requests
 
 import fcgi_client
-from conftest import ROOT, free_port
-from test_fastcgi_process import CLAIMS, auth_params
-from test_nginx import site
-from test_oidc_flow import start_stack
+from harness import CLAIMS, ROOT, auth_params, free_port, site, start_stack
 
 CORPUS = json.loads((ROOT / "Tests" / "corpus" / "return-urls.json").read_text())
 ALLOWED_HOSTS = ["127.0.0.1"]
@@ -248,8 +245,7 @@ def test_no_log_line_holds_a_cookie_code_token_or_client_secret(stack, mock_prov
     g, nginx = stack
     # expose_tokens lets the test read the tokens back (who am I) to search the log for them.
     g.stop()
-    g.config.write_text(g.config.read_text().replace('client_secret = "test-secret-!@#"',
-                                                     'client_secret = "test-secret-!@#"\nexpose_tokens = ["id", "access"]'))
+    g.configure({"auth": {"expose_tokens": ["id", "access"]}})
     g.start()
     http = requests.Session()
     http.headers.update(NAV)

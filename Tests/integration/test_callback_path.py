@@ -3,10 +3,8 @@
 import urllib.parse
 
 import requests
+from harness import NAV, ROOT, apache_gatehouse, binary, free_port, login_without_browser, nginx_site, shipped_config
 
-from conftest import ROOT, apache_gatehouse, free_port, login_without_browser, nginx_site
-from test_apache_rules import NAV
-from test_lighttpd import shipped_config
 
 
 def auth(port, provider, host="127.0.0.1"):
@@ -67,7 +65,6 @@ def test_lighttpd_routes_oauth2callback(gatehouse_factory, lighttpd_factory, wor
 
 def test_check_config_says_when_the_callback_path_is_not_routed(gatehouse_factory):
     import subprocess
-    from conftest import binary
     g = gatehouse_factory(start=False, auth="""
 redirect_uri = "https://app.example.com/auth/return"
 client_id = "c"

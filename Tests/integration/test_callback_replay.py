@@ -4,31 +4,13 @@ import urllib.parse
 
 import pytest
 import requests
+from harness import rp_stack, run_rp_provider, token_requests
 
-from conftest import free_port, run_rp_provider
-from test_nginx import site
-
-CASE = "rp-response_type-code"
 
 
 @pytest.fixture(scope="module")
 def rp_provider():
     yield from run_rp_provider(5)
-
-
-def rp_stack(gatehouse_factory, nginx_factory, workdir, provider_url, case=CASE):
-    port = free_port()
-    g = gatehouse_factory(auth=f"""
-redirect_uri = "http://127.0.0.1:{port}/oauth2/callback"
-client_id = "gatehouse-test"
-client_secret = "test-secret-!@#"
-server_metadata_url = "{provider_url}/{case}/.well-known/openid-configuration"
-""", extra_gatehouse="cookie_secure = false\n")
-    return g, nginx_factory(site(workdir, g.address, port), port)
-
-
-def token_requests(provider_url, case=CASE):
-    return [e for e in requests.get(provider_url + "/_log").json() if e["endpoint"] == "token" and e["case"] == case]
 
 
 def test_ten_junk_codes_after_one_start_make_one_token_request(gatehouse_factory, nginx_factory, workdir, rp_provider):

@@ -1,7 +1,7 @@
 """The real binary's command line: help, version, new-secret, check-config."""
 import subprocess
+from harness import binary, new_secret
 
-from conftest import binary, new_secret
 
 
 def run(*args, input=None):

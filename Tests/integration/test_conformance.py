@@ -11,7 +11,7 @@ import pytest
 import requests
 
 import fcgi_client
-from conftest import binary, wait_for, run_rp_provider
+from harness import RPClient, rp_stack, run_rp_provider, token_requests
 
 HERE = Path(__file__).parent
 CASES = [
@@ -46,43 +46,6 @@ client_kwargs = {{ scope = "{SCOPE}" }}
                           extra_gatehouse='provider_timeout = "2s"\n[gatehouse.providers.sig-none-allowed]\nallowed_signing_algorithms = ["none"]\n')
     requests.post(rp_provider + "/_reset")
     return RPClient(g, rp_provider)
-
-
-class RPClient:
-    def __init__(self, gatehouse, provider_url):
-        self.g = gatehouse
-        self.provider = provider_url
-
-    def call(self, path, query="", cookie=None):
-        params = {"REQUEST_METHOD": "GET", "DOCUMENT_URI": path, "REQUEST_URI": path + ("?" + query if query else ""),
-                  "QUERY_STRING": query, "HTTP_HOST": "app.example.com", "HTTPS": "on", "HTTP_SEC_FETCH_MODE": "navigate"}
-        if cookie:
-            params["HTTP_COOKIE"] = cookie
-        return fcgi_client.request(self.g.address, params, timeout=30)
-
-    def login(self, case, rd="/after-login"):
-        """start -> provider /authorize -> callback. Returns (start response, callback response or None)."""
-        start = self.call("/oauth2/start", f"provider={case}&rd={urllib.parse.quote(rd, safe='')}")
-        if start.status != 302:
-            return start, None
-        login_cookie = start.all("Set-Cookie")[0].split(";")[0]
-        back = requests.get(start.header("Location"), allow_redirects=False)
-        assert back.status_code == 302, back.text
-        callback = urllib.parse.urlsplit(back.headers["Location"])
-        assert callback.path == "/oauth2/callback"
-        return start, self.call("/oauth2/callback", callback.query, cookie=login_cookie)
-
-    def session_cookie(self, callback):
-        for c in callback.all("Set-Cookie"):
-            if c.startswith("_gatehouse=") and "Max-Age=0" not in c:
-                return c.split(";")[0]
-        return None
-
-    def whoami(self, cookie):
-        return json.loads(self.call("/oauth2/userinfo", cookie=cookie).body)
-
-    def provider_log(self, endpoint, case):
-        return [e for e in requests.get(self.provider + "/_log").json() if e["endpoint"] == endpoint and e["case"] == case]
 
 
 def accepted(rp, case):
@@ -203,7 +166,6 @@ def test_rfc9207_iss_advertised_but_omitted_is_a_400_without_token_request(rp):
 
 def test_rfc9207_iss_advertised_but_omitted_through_nginx(gatehouse_factory, nginx_factory, workdir, rp_provider):
     """The same through the shipped nginx routes: no session, no token request."""
-    from test_callback_replay import rp_stack, token_requests
     _, nginx = rp_stack(gatehouse_factory, nginx_factory, workdir, rp_provider, case="iss-advertised-omitted")
     http = requests.Session()
     start = http.get(nginx.url + "/oauth2/start?rd=%2F", allow_redirects=False)

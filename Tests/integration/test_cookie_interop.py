@@ -3,6 +3,7 @@ import time
 
 import fcgi_client
 import gatehouse_cookie
+from harness import DEFAULT_PROVIDER, binary
 
 
 def auth_params(cookie: str | None = None) -> dict:
@@ -14,7 +15,6 @@ def auth_params(cookie: str | None = None) -> dict:
 
 
 def test_python_opens_a_gatehouse_cookie(gatehouse_factory):
-    from conftest import DEFAULT_PROVIDER
     gatehouse = gatehouse_factory(auth=DEFAULT_PROVIDER + """
 [auth.google]
 client_id = "g"
@@ -50,7 +50,6 @@ def test_python_cookie_with_wrong_secret_or_name_is_refused(gatehouse):
 def test_sealing_for_a_provider_that_is_not_configured_is_refused(gatehouse):
     """The check would refuse such a session; `session seal` says so instead of printing one."""
     import subprocess
-    from conftest import binary
     out = subprocess.run([str(binary()), "session", "seal", "--config", str(gatehouse.config), "--provider", "google"],
                          input=b'{"sub":"x"}', capture_output=True)
     assert out.returncode != 0 and b'provider "google" is not configured' in out.stderr and not out.stdout

@@ -7,8 +7,8 @@ import subprocess
 import urllib.parse
 
 import requests
+from harness import ROOT, binary, free_port, login_without_browser, wait_for
 
-from conftest import ROOT, binary, free_port, login_without_browser, wait_for
 
 
 def group_alive(pgid: int) -> list[int]:

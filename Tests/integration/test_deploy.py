@@ -8,7 +8,7 @@ import shutil
 import subprocess
 
 import fcgi_client
-from conftest import ROOT, binary, wait_for
+from harness import ROOT, binary, wait_for
 
 
 def unit(name):

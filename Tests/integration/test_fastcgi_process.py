@@ -8,18 +8,7 @@ import subprocess
 import pytest
 
 import fcgi_client
-from conftest import binary, free_port, wait_for
-
-CLAIMS = '{"sub":"diana","email":"diana@example.org","preferred_username":"diana","groups":["admins","staff"],"name":"Diana Prince"}'
-
-
-def auth_params(cookie=None, uri="/private/page?x=1&y=2", **extra):
-    p = {"REQUEST_METHOD": "GET", "REQUEST_URI": uri, "DOCUMENT_URI": "/oauth2/auth", "SCRIPT_NAME": "/oauth2/auth",
-         "HTTP_HOST": "localhost", "HTTP_SEC_FETCH_MODE": "navigate", "REMOTE_ADDR": "127.0.0.1"}
-    if cookie:
-        p["HTTP_COOKIE"] = cookie
-    p.update(extra)
-    return p
+from harness import CLAIMS, auth_params, binary, free_port, wait_for
 
 
 def test_responder_valid_cookie_and_no_cookie(gatehouse):

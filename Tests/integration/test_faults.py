@@ -15,10 +15,7 @@ import requests
 
 import fcgi_client
 import gatehouse_cookie
-from conftest import Gatehouse, free_port, login_without_browser, new_secret, run_rp_provider, wait_for
-from test_conformance import RPClient
-from test_fastcgi_process import CLAIMS, auth_params
-from test_nginx import site
+from harness import CLAIMS, Gatehouse, RPClient, auth_params, free_port, login_without_browser, new_secret, run_rp_provider, site, wait_for
 
 HERE = Path(__file__).parent
 SLOW_SECONDS = 8          # the provider's token endpoint sleeps this long
@@ -43,7 +40,7 @@ server_metadata_url = "{url}/.well-known/openid-configuration"
 """
     g = gatehouse_factory(auth='redirect_uri = "https://app.example.com/oauth2/callback"\n' + tables, start=False,
                           extra_gatehouse=f'provider_timeout = "{timeout}s"\nprovider_connect_timeout = "1s"\nlog_level = "trace"\n')
-    g.config.write_text(g.config.read_text().replace("workers = 4", f"workers = {workers}"))
+    g.configure({"gatehouse": {"workers": workers}})
     g.start()
     return RPClient(g, provider_url)
 
@@ -182,8 +179,7 @@ server_metadata_url = "{mock_provider.metadata_url}"
     # Rotate: a new cookie_secret, the old one listed as previous; restart.
     new = new_secret()
     g.stop()
-    g.config.write_text(g.config.read_text().replace(f'cookie_secret = "{old}"', f'cookie_secret = "{new}"')
-                        .replace("[gatehouse]", f'[gatehouse]\nprevious_cookie_secrets = ["{old}"]'))
+    g.configure({"auth": {"cookie_secret": new}, "gatehouse": {"previous_cookie_secrets": [old]}})
     g.start()
     assert before.get(nginx.url + "/private/page.html", allow_redirects=False).status_code == 200, "an old session still works"
 
@@ -198,7 +194,7 @@ server_metadata_url = "{mock_provider.metadata_url}"
 
     # Dropping the old secret ends the old sessions.
     g.stop()
-    g.config.write_text(g.config.read_text().replace(f'previous_cookie_secrets = ["{old}"]', ""))
+    g.configure({"gatehouse": {"previous_cookie_secrets": None}})
     g.start()
     assert before.get(nginx.url + "/private/page.html", allow_redirects=False).status_code == 302
     assert after.get(nginx.url + "/private/page.html", allow_redirects=False).status_code == 200

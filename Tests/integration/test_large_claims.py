@@ -6,9 +6,8 @@ import urllib.parse
 
 import pytest
 import requests
+from harness import MockProvider, NAV, ROOT, apache_gatehouse, free_port, login_without_browser, nginx_site
 
-from conftest import ROOT, nginx_site, apache_gatehouse, MockProvider, free_port, login_without_browser
-from test_apache_rules import NAV
 
 COUNTS = [0, 20, 100, 500]
 

@@ -3,32 +3,8 @@ binary: login, identity in SSI/CGI/log, spoofed headers ignored, API 401, who am
 import subprocess
 
 import requests
+from harness import NAV, ROOT, SPOOF, free_port, login_and_see_identity, login_without_browser, shipped_config
 
-from conftest import ROOT, free_port, login_without_browser
-from test_apache import ENV_CGI, NAV, SPOOF, login_and_see_identity
-
-
-def shipped_config(workdir, gatehouse_port, port):
-    """lighttpd/example-site.conf as shipped, with only paths and ports replaced."""
-    www = workdir / "www"
-    www.mkdir()
-    (www / "whoami.shtml").write_text('user=<!--#echo var="REMOTE_USER" --> email=<!--#echo var="X_AUTH_REQUEST_EMAIL" -->\n')
-    (www / "public.html").write_text("public\n")
-    (www / "page.html").write_text("secret page\n")
-    cgi = www / "env.cgi"
-    cgi.write_text(ENV_CGI)
-    cgi.chmod(0o755)
-    logs = workdir / "lighttpd"
-    conf = (ROOT / "lighttpd" / "example-site.conf").read_text()
-    for old, new in [('"/etc/gatehouse/lighttpd"', f'"{ROOT}/lighttpd"'),
-                     ("var.gatehouse_port = 9090", f"var.gatehouse_port = {gatehouse_port}"),
-                     ("server.port = 80", f'server.port = {port}\nserver.bind = "127.0.0.1"'),
-                     ("/var/www/gatehouse-demo", str(www)),
-                     ("/run/lighttpd.pid", f"{logs}/lighttpd.pid"),
-                     ("/var/log/lighttpd", str(logs))]:
-        assert old in conf, old
-        conf = conf.replace(old, new)
-    return conf
 
 
 def test_login_identity_spoofing_api_and_sign_out_through_lighttpd(gatehouse_factory, lighttpd_factory, workdir,

@@ -1,39 +1,10 @@
 """Real nginx `auth_request` in front of a static file, with the shipped snippets from nginx/."""
 import requests
+from harness import CLAIMS, free_port, rules_site, site
 
-from conftest import ROOT, nginx_site
-
-CLAIMS = '{"sub":"diana","email":"diana@example.org","preferred_username":"diana","groups":["admins","staff"],"name":"Diana Prince"}'
-
-
-def site(workdir, socket_path, port):
-    root = workdir / "www"
-    (root / "private").mkdir(parents=True)
-    (root / "index.html").write_text("<h1>home</h1>\n")
-    (root / "private" / "page.html").write_text("secret page\n")
-    (root / "private" / "whoami.shtml").write_text('user=<!--# echo var="gatehouse_user" --> email=<!--# echo var="gatehouse_email" -->\n')
-    (root / "public.html").write_text("public\n")
-    return f"""
-    upstream gatehouse {{ server unix:{socket_path}; }}
-    log_format gatehouse '$remote_addr user=$gatehouse_user "$request" $status';
-    server {{
-        listen 127.0.0.1:{port};
-        root {root};
-        access_log {workdir}/nginx-logs/site.log gatehouse;
-        set $gatehouse_upstream gatehouse;
-        include {ROOT}/nginx/gatehouse-routes.conf;
-        location = /public.html {{ }}
-        location / {{
-            include {ROOT}/nginx/gatehouse-protect.conf;
-            ssi on;
-            ssi_types text/plain;
-        }}
-    }}
-    """
 
 
 def test_static_file_behind_auth_request(gatehouse, nginx_factory, workdir):
-    from conftest import free_port
     port = free_port()
     nginx = nginx_factory(site(workdir, gatehouse.address, port), port)
     cookie = {"_gatehouse": gatehouse.seal(CLAIMS)}
@@ -63,7 +34,6 @@ def test_static_file_behind_auth_request(gatehouse, nginx_factory, workdir):
 
 
 def test_identity_reaches_ssi_and_access_log(gatehouse, nginx_factory, workdir):
-    from conftest import free_port
     port = free_port()
     nginx = nginx_factory(site(workdir, gatehouse.address, port), port)
     r = requests.get(nginx.url + "/private/whoami.shtml", cookies={"_gatehouse": gatehouse.seal(CLAIMS)},
@@ -75,7 +45,6 @@ def test_identity_reaches_ssi_and_access_log(gatehouse, nginx_factory, workdir):
 
 
 def test_who_am_i_and_sign_out_through_nginx(gatehouse, nginx_factory, workdir):
-    from conftest import free_port
     port = free_port()
     nginx = nginx_factory(site(workdir, gatehouse.address, port), port)
     cookie = {"_gatehouse": gatehouse.seal(CLAIMS)}
@@ -88,27 +57,8 @@ def test_who_am_i_and_sign_out_through_nginx(gatehouse, nginx_factory, workdir):
     assert "_gatehouse=;" in out.headers["Set-Cookie"] and "Max-Age=0" in out.headers["Set-Cookie"]
 
 
-def rules_site(workdir, socket_path, port):
-    root = workdir / "www"
-    for d in ("admin", "staff", "private"):
-        (root / d).mkdir(parents=True, exist_ok=True)
-        (root / d / "index.html").write_text(f"{d} area\n")
-    return nginx_site(socket_path, port, root, f"""
-        location / {{ include {ROOT}/nginx/gatehouse-protect.conf; }}
-        location /admin/ {{
-            include {ROOT}/nginx/gatehouse-protect.conf;
-            set $gatehouse_allowed_groups admins;
-        }}
-        location /staff/ {{
-            include {ROOT}/nginx/gatehouse-protect.conf;
-            set $gatehouse_allowed_groups staff,admins;
-        }}
-    """)
-
-
 def test_rules_global_and_per_location(gatehouse_factory, nginx_factory, workdir):
     """"Only @example.com, and only group admins under /admin", in a few lines of config."""
-    from conftest import free_port
     g = gatehouse_factory(extra_gatehouse='[gatehouse.rules]\nallowed_email_domains = ["example.com"]\n')
     port = free_port()
     nginx = nginx_factory(rules_site(workdir, g.address, port), port)

@@ -1,32 +1,10 @@
 """A proxied app behind real nginx with the shipped snippets: it sees Gatehouse's identity headers and never a
 client's copies, whatever their spelling (nginx/gatehouse-proxy-headers.conf + nginx's defaults)."""
 import requests
+from harness import ROOT, SPOOF, free_port, identity, proxied_site
 
-from conftest import ROOT, free_port
-from test_apache import SPOOF
 
 CLAIMS = '{"sub":"diana","email":"diana@example.org","preferred_username":"diana","groups":["admins","staff"],"name":"Diana Prince"}'
-
-
-def proxied_site(socket_path, port, app_port):
-    return f"""
-    upstream gatehouse {{ server unix:{socket_path}; }}
-    server {{
-        listen 127.0.0.1:{port};
-        set $gatehouse_upstream gatehouse;
-        include {ROOT}/nginx/gatehouse-routes.conf;
-        location /app/ {{
-            include {ROOT}/nginx/gatehouse-protect.conf;
-            include {ROOT}/nginx/gatehouse-proxy-headers.conf;
-            proxy_set_header Host $http_host;
-            proxy_pass http://127.0.0.1:{app_port}/;
-        }}
-    }}
-    """
-
-
-def identity(headers):
-    return sorted((k.lower(), v) for k, v in headers if k.lower().replace("_", "-").startswith("x-auth-request"))
 
 
 def test_client_cannot_pose_as_someone_else_through_a_proxied_app(gatehouse, nginx_factory, echo_app):

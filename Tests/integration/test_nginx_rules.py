@@ -6,8 +6,8 @@ import re
 
 import pytest
 import requests
+from harness import ROOT, free_port, nginx_site
 
-from conftest import ROOT, nginx_site, free_port
 
 NAV = {"Sec-Fetch-Mode": "navigate", "Accept": "text/html"}
 PROTECT = f"include {ROOT}/nginx/gatehouse-protect.conf;"

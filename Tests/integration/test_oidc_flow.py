@@ -3,21 +3,8 @@ protected page -> 401/redirect -> start -> provider -> callback -> page with ide
 import urllib.parse
 
 import requests
+from harness import login_without_browser, start_stack
 
-from conftest import ROOT, free_port, login_without_browser
-from test_nginx import site
-
-
-def start_stack(gatehouse_factory, nginx_factory, workdir, provider, extra_gatehouse=""):
-    port = free_port()
-    g = gatehouse_factory(auth=f"""
-redirect_uri = "http://127.0.0.1:{port}/oauth2/callback"
-client_id = "gatehouse-test"
-client_secret = "test-secret-!@#"
-server_metadata_url = "{provider.metadata_url}"
-""", extra_gatehouse='cookie_secure = false\n' + extra_gatehouse)
-    n = nginx_factory(site(workdir, g.address, port), port)
-    return g, n
 
 
 def test_login_identity_whoami_logout_and_login_again(gatehouse_factory, nginx_factory, workdir, mock_provider):
@@ -89,10 +76,11 @@ def test_provider_error_and_unreachable_provider_pages(gatehouse_factory, nginx_
     err = requests.get(nginx.url + "/oauth2/callback?error=access_denied&state=abc")
     assert err.status_code == 400 and "access_denied" in err.text and "Reference:" in err.text
     mock_provider.stop()
+    # A fresh Gatehouse with the same config (no cached metadata) meets the provider down.
     g.proc.kill()
     g.proc.wait()
-    g2 = g.__class__(workdir, auth=g.config.read_text().split("[auth]")[1].split("[gatehouse]")[0].split("\n", 2)[2],
-                     extra_gatehouse="cookie_secure = false", secret=g.secret)
+    g.log.close()
+    g.start()
     down = requests.get(nginx.url + "/oauth2/start?rd=%2F", allow_redirects=False)
     assert down.status_code == 502 and "not reachable" in down.text
-    g2.stop()
+    g.stop()

@@ -6,11 +6,8 @@ import urllib.parse
 
 import pytest
 import requests
+from harness import free_port, proxied_site, rp_stack, rules_site, run_rp_provider, site, token_requests
 
-from conftest import free_port, run_rp_provider
-from test_callback_replay import rp_stack, token_requests
-from test_nginx_proxy import proxied_site
-from test_nginx import rules_site
 
 NAV = {"Sec-Fetch-Mode": "navigate", "Accept": "text/html"}
 
@@ -122,7 +119,6 @@ def test_lowering_cookie_lifetime_ends_sessions_already_given_out(lifetime, expe
     iat) passes; once the operator sets cookie_lifetime = "1d" it is refused, though its sealed exp is weeks away."""
     import time
     import gatehouse_cookie
-    from test_nginx import site
     now = int(time.time())
     g = gatehouse_factory(extra_gatehouse=f'cookie_lifetime = "{lifetime}"')
     port = free_port()
@@ -136,7 +132,6 @@ def test_a_session_of_a_provider_not_configured_is_refused(gatehouse, nginx_fact
     """A provider taken out of the config (or never in it) ends its sessions at once, whatever their sealed exp."""
     import time
     import gatehouse_cookie
-    from test_nginx import site
     now = int(time.time())
     port = free_port()
     nginx = nginx_factory(site(workdir, gatehouse.address, port), port)

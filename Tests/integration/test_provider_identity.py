@@ -4,9 +4,8 @@ mod_auth_openidc's OIDCRemoteUserClaim sub@), and [gatehouse.rules] allowed_prov
 import json
 
 import requests
+from harness import free_port, identity, proxied_site
 
-from conftest import free_port
-from test_nginx_proxy import identity, proxied_site
 
 PROVIDERS = """
 redirect_uri = "https://app.example.com/oauth2/callback"

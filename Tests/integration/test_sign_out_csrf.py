@@ -4,9 +4,8 @@ import html
 import re
 
 import requests
+from harness import CLAIMS, free_port, site
 
-from conftest import free_port
-from test_nginx import CLAIMS, site
 
 
 def test_cross_site_sign_out_asks_and_same_origin_post_signs_out(gatehouse, nginx_factory, workdir):

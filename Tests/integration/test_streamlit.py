@@ -15,9 +15,8 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
+from harness import ARTIFACTS, MockProvider, ROOT, Waiter, find, free_port, text_of, wait_for
 
-from conftest import ARTIFACTS, ROOT, MockProvider, free_port, wait_for
-from test_browser import Waiter, find, text_of
 
 ZOE = {"sub": "zoë-42", "email": "zoe@example.org", "email_verified": True, "name": "Zoë Ångström",
        "preferred_username": "zoe", "groups": ["analysts", "staff"]}
