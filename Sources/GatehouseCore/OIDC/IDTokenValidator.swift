@@ -35,23 +35,23 @@ public struct IDTokenValidator: Sendable {
 
     /// The header, when the token is well-formed and its algorithm acceptable: the caller then finds keys.
     public func header(of token: String) throws(IDTokenProblem) -> Header {
-        guard let (header, _) = Self.unverifiedParts(token) else { throw IDTokenProblem("the ID token is not a well-formed signed JWT") }
+        guard let (header, _) = Self.unverifiedParts(token) else { throw .malformed }
         if let typ = header.typ, !["jwt", "application/jwt"].contains(typ.lowercased()) {
-            throw IDTokenProblem("the ID token has typ \"\(typ)\", not JWT")
+            throw .wrongType(typ)
         }
-        guard allowedAlgorithms.contains(header.alg) else { throw IDTokenProblem("the ID token's algorithm \(header.alg) is not allowed") }
+        guard allowedAlgorithms.contains(header.alg) else { throw .algorithmNotAllowed(header.alg) }
         return header
     }
 
     /// Verifies the signature with the candidate keys (any one may verify), then every claim.
     public func validate(_ token: String, candidates: [JWKSet.Key], nonce: String, accessToken: String?, now: Int64) throws(IDTokenProblem) -> [String: JSONValue] {
         let header = try header(of: token)
-        guard let (_, claims) = Self.unverifiedParts(token) else { throw IDTokenProblem("the ID token is not a well-formed signed JWT") }
+        guard let (_, claims) = Self.unverifiedParts(token) else { throw .malformed }
         if header.alg == "none" {
             // Only reachable when the config allows `none`; then the token came straight from the token endpoint.
-            guard token.hasSuffix(".") else { throw IDTokenProblem("an unsigned ID token carries a signature") }
+            guard token.hasSuffix(".") else { throw .unsignedWithSignature }
         } else {
-            guard !candidates.isEmpty else { throw IDTokenProblem("no key of the provider matches the ID token (kid \(header.kid ?? "absent"), alg \(header.alg))") }
+            guard !candidates.isEmpty else { throw .noMatchingKey(kid: header.kid, alg: header.alg) }
             // A key that cannot verify (wrong type, unusable) is not a match; its reason goes to the log, not away.
             var unusable: [String] = []
             let verified = candidates.contains { key in
@@ -61,7 +61,7 @@ public struct IDTokenValidator: Sendable {
                 }
             }
             guard verified else {
-                throw IDTokenProblem("the ID token's signature does not verify" + (unusable.isEmpty ? "" : " (\(unusable.joined(separator: "; "))))"))
+                throw .badSignature(unusableKeys: unusable)
             }
         }
         try check(claims, nonce: nonce, accessToken: accessToken, alg: header.alg, now: now)
@@ -69,34 +69,34 @@ public struct IDTokenValidator: Sendable {
     }
 
     func check(_ c: [String: JSONValue], nonce: String, accessToken: String?, alg: String, now: Int64) throws(IDTokenProblem) {
-        guard c["iss"]?.stringValue == issuer else { throw IDTokenProblem("the ID token's iss is not the provider's issuer") }
+        guard c["iss"]?.stringValue == issuer else { throw .wrongIssuer }
         let audiences: [String]
         switch c["aud"] {
         case .string(let s)?: audiences = [s]
         case .array(let a)?: audiences = a.compactMap(\.stringValue)
-        default: throw IDTokenProblem("the ID token has no aud")
+        default: throw .noAudience
         }
-        guard audiences.contains(clientID) else { throw IDTokenProblem("the ID token's aud does not contain our client_id") }
+        guard audiences.contains(clientID) else { throw .wrongAudience }
         if let azp = c["azp"] {
-            guard azp.stringValue == clientID else { throw IDTokenProblem("the ID token's azp is not our client_id") }
+            guard azp.stringValue == clientID else { throw .wrongAuthorizedParty }
         } else if audiences.count > 1 {
-            throw IDTokenProblem("the ID token has several audiences and no azp")
+            throw .missingAuthorizedParty
         }
-        guard let exp = c["exp"]?.int64Value else { throw IDTokenProblem("the ID token has no numeric exp") }
-        guard exp + leeway > now else { throw IDTokenProblem("the ID token has expired") }
-        guard let iat = c["iat"]?.int64Value else { throw IDTokenProblem("the ID token has no numeric iat") }
-        guard iat <= now + leeway else { throw IDTokenProblem("the ID token was issued in the future") }
+        guard let exp = c["exp"]?.int64Value else { throw .noExpiry }
+        guard exp + leeway > now else { throw .expired }
+        guard let iat = c["iat"]?.int64Value else { throw .noIssuedAt }
+        guard iat <= now + leeway else { throw .issuedInTheFuture }
         if let nbfValue = c["nbf"] {
-            guard let nbf = nbfValue.int64Value, nbf <= now + leeway else { throw IDTokenProblem("the ID token is not valid yet (nbf)") }
+            guard let nbf = nbfValue.int64Value, nbf <= now + leeway else { throw .notYetValid }
         }
         guard let tokenNonce = c["nonce"]?.stringValue, Digest.constantTimeEqual(Array(tokenNonce.utf8), Array(nonce.utf8)) else {
-            throw IDTokenProblem("the ID token's nonce does not match the login")
+            throw .wrongNonce
         }
-        guard let sub = c["sub"]?.stringValue, !sub.isEmpty else { throw IDTokenProblem("the ID token has no sub") }
+        guard let sub = c["sub"]?.stringValue, !sub.isEmpty else { throw .noSubject }
         // at_hash is defined by the signing algorithm's hash; an unsigned token (`none`, config-allowed) has none.
         if let atHash = c["at_hash"], let accessToken, alg != "none" {
             guard let expected = Self.leftHalfHash(accessToken, alg: alg), atHash.stringValue == expected else {
-                throw IDTokenProblem("the ID token's at_hash does not match the access token")
+                throw .wrongAccessTokenHash
             }
         }
     }
@@ -115,7 +115,45 @@ public struct IDTokenValidator: Sendable {
     }
 }
 
-public struct IDTokenProblem: Error, Sendable, Equatable, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
+/// Why an ID token was refused (OpenID Connect Core 3.1.3.7), one case per check: tests match the case, the log
+/// gets the description. Every one is a 400 for the callback (`Callback.verifiedClaims` maps them).
+public enum IDTokenProblem: Error, Sendable, Equatable, CustomStringConvertible {
+    case malformed
+    case wrongType(String)
+    case algorithmNotAllowed(String)
+    case unsignedWithSignature
+    /// `alg: none` from a token endpoint that is neither https nor on loopback.
+    case unsignedOverPlainChannel
+    case noMatchingKey(kid: String?, alg: String)
+    /// No candidate key verified; the reasons of keys that could not be used at all.
+    case badSignature(unusableKeys: [String])
+    case wrongIssuer, noAudience, wrongAudience, wrongAuthorizedParty, missingAuthorizedParty
+    case noExpiry, expired, noIssuedAt, issuedInTheFuture, notYetValid
+    case wrongNonce, noSubject, wrongAccessTokenHash
+
+    public var description: String {
+        switch self {
+        case .malformed: "the ID token is not a well-formed signed JWT"
+        case .wrongType(let typ): "the ID token has typ \"\(typ)\", not JWT"
+        case .algorithmNotAllowed(let alg): "the ID token's algorithm \(alg) is not allowed"
+        case .unsignedWithSignature: "an unsigned ID token carries a signature"
+        case .unsignedOverPlainChannel: "an unsigned ID token is accepted only from an https token endpoint (or one on loopback)"
+        case .noMatchingKey(let kid, let alg): "no key of the provider matches the ID token (kid \(kid ?? "absent"), alg \(alg))"
+        case .badSignature(let unusable):
+            "the ID token's signature does not verify" + (unusable.isEmpty ? "" : " (\(unusable.joined(separator: "; ")))")
+        case .wrongIssuer: "the ID token's iss is not the provider's issuer"
+        case .noAudience: "the ID token has no aud"
+        case .wrongAudience: "the ID token's aud does not contain our client_id"
+        case .wrongAuthorizedParty: "the ID token's azp is not our client_id"
+        case .missingAuthorizedParty: "the ID token has several audiences and no azp"
+        case .noExpiry: "the ID token has no numeric exp"
+        case .expired: "the ID token has expired"
+        case .noIssuedAt: "the ID token has no numeric iat"
+        case .issuedInTheFuture: "the ID token was issued in the future"
+        case .notYetValid: "the ID token is not valid yet (nbf)"
+        case .wrongNonce: "the ID token's nonce does not match the login"
+        case .noSubject: "the ID token has no sub"
+        case .wrongAccessTokenHash: "the ID token's at_hash does not match the access token"
+        }
+    }
 }

@@ -98,7 +98,7 @@ struct Callback: Sendable {
             let header = try validator.header(of: tokens.idToken)
             // OpenID Connect Core 3.1.3.7: an unsigned ID token is only as good as the channel it came over.
             if header.alg == "none", !Self.isConfidential(tokenEndpoint: metadata.tokenEndpoint) {
-                throw IDTokenProblem("an unsigned ID token is accepted only from an https token endpoint (or one on loopback)")
+                throw IDTokenProblem.unsignedOverPlainChannel
             }
             let keys = header.alg == "none" ? [] : try directory.keys(for: provider, metadata: metadata, alg: header.alg, kid: header.kid)
             return try validator.validate(tokens.idToken, candidates: keys, nonce: login.nonce, accessToken: tokens.accessToken, now: now)
