@@ -256,3 +256,14 @@ import Testing
         #expect(r.header("Authorization") == nil && r.header("X-Auth-Request-Access-Token") == nil)
     }
 }
+
+@Suite struct LocationRuleProblemTests {
+    @Test func problemsAreTyped() {
+        #expect(throws: LocationRules.Problem.unknownParameter("allowed_group")) {
+            _ = try LocationRules.read(Fixture.request(), pathRules: "allowed_group=x", base: AccessRules())
+        }
+        #expect(throws: LocationRules.Problem.noParameter) {
+            _ = try LocationRules.read(Fixture.request(), pathRules: "", base: AccessRules())
+        }
+    }
+}

@@ -101,7 +101,7 @@ import Testing
         guard case .failure(let p) = ProviderMetadata.parse(Array(doc.utf8), expectedIssuer: "https://idp.example.com/realms/x") else {
             Issue.record("accepted a foreign issuer"); return
         }
-        #expect(p.description.contains("not the expected"))
+        #expect(p == .wrongIssuer(found: "https://example.com", expected: "https://idp.example.com/realms/x"))
         if case .success = ProviderMetadata.parse(Array("not json".utf8), expectedIssuer: "x") { Issue.record("accepted garbage") }
         let missing = #"{"issuer":"x","authorization_endpoint":"https://e/a","jwks_uri":"https://e/j"}"#
         if case .success = ProviderMetadata.parse(Array(missing.utf8), expectedIssuer: "x") { Issue.record("accepted a document without token_endpoint") }

@@ -21,17 +21,17 @@ public struct ProviderMetadata: Sendable, Equatable {
     /// Parses and checks a discovery document: JSON object, required endpoints as http(s) URLs, and an
     /// `issuer` exactly equal to the one expected, or a message saying what is wrong.
     public static func parse(_ body: [UInt8], expectedIssuer: String) -> Result<ProviderMetadata, MetadataProblem> {
-        guard let json = JSONText.parseObject(body) else { return .failure(MetadataProblem("discovery document is not a JSON object")) }
+        guard let json = JSONText.parseObject(body) else { return .failure(.notJSON) }
         func url(_ key: String, required: Bool) -> Result<String?, MetadataProblem> {
             guard let value = json[key] else {
-                return required ? .failure(MetadataProblem("discovery document has no \(key)")) : .success(nil)
+                return required ? .failure(.missing(key)) : .success(nil)
             }
-            guard let s = value.stringValue, URLParts(s) != nil else { return .failure(MetadataProblem("\(key) is not an http(s) URL")) }
+            guard let s = value.stringValue, URLParts(s) != nil else { return .failure(.notHTTPURL(key)) }
             return .success(s)
         }
-        guard let issuer = json["issuer"]?.stringValue else { return .failure(MetadataProblem("discovery document has no issuer")) }
+        guard let issuer = json["issuer"]?.stringValue else { return .failure(.missing("issuer")) }
         guard issuer == expectedIssuer else {
-            return .failure(MetadataProblem("issuer \"\(issuer)\" is not the expected \"\(expectedIssuer)\""))
+            return .failure(.wrongIssuer(found: issuer, expected: expectedIssuer))
         }
         do throws(MetadataProblem) {
             var m = ProviderMetadata(
@@ -52,7 +52,21 @@ public struct ProviderMetadata: Sendable, Equatable {
     }
 }
 
-public struct MetadataProblem: Error, Sendable, Equatable, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
+/// Why a discovery document was refused (OpenID Connect Discovery 1.0, 4.3): tests match the case, the log gets
+/// the description.
+public enum MetadataProblem: Error, Sendable, Equatable, CustomStringConvertible {
+    case notJSON
+    /// A required member (`issuer`, an endpoint) is absent.
+    case missing(String)
+    case notHTTPURL(String)
+    case wrongIssuer(found: String, expected: String)
+
+    public var description: String {
+        switch self {
+        case .notJSON: "discovery document is not a JSON object"
+        case .missing(let key): "discovery document has no \(key)"
+        case .notHTTPURL(let key): "\(key) is not an http(s) URL"
+        case .wrongIssuer(let found, let expected): "issuer \"\(found)\" is not the expected \"\(expected)\""
+        }
+    }
 }

@@ -12,7 +12,7 @@ struct AuthCheck: Sendable {
         do {
             local = try LocationRules.read(ctx.request, pathRules: pathRules, base: rules)
         } catch {
-            throw GatehouseError(.internal, "This page's access rules are misconfigured.", detail: error.message)
+            throw GatehouseError(.internal, "This page's access rules are misconfigured.", detail: error.description)
         }
         // The global rules, then each of the location's: the first refusal wins.
         if case .deny(let reason) = rules.decide(session) { return .denied(session, reason: reason) }

@@ -13,7 +13,19 @@ public enum LocationRules {
         "allowed_email_domains": "GATEHOUSE_ALLOWED_EMAIL_DOMAINS",
     ]
 
-    public struct Problem: Error, Sendable, Equatable { public let message: String }
+    /// A location rule that cannot be read: the check answers 500 (a typo must never open a location).
+    public enum Problem: Error, Sendable, Equatable, CustomStringConvertible {
+        case unknownParameter(String)
+        /// `auth_request /oauth2/auth?;`: a `?` with no rule after it.
+        case noParameter
+
+        public var description: String {
+            switch self {
+            case .unknownParameter(let name): "unknown rule parameter \"\(name)\" on the auth URL"
+            case .noParameter: "the auth URL has a \"?\" but no rule parameter"
+            }
+        }
+    }
 
     /// The location's rule sets (none, one or two), each to be satisfied. `pathRules` is the query nginx left in
     /// the check's path (`RoutedPath.check`); the original request's query never counts.
@@ -22,11 +34,11 @@ public enum LocationRules {
         if let pathRules {
             var values: [String: [String]] = [:]
             for (name, value) in QueryParameters(parsing: pathRules).pairs {
-                guard parameters[name] != nil else { throw Problem(message: "unknown rule parameter \"\(name)\" on the auth URL") }
+                guard parameters[name] != nil else { throw .unknownParameter(name) }
                 values[name, default: []] += split(value)
             }
             // `auth_request /oauth2/auth?;` names no rule: a half-written rule must not mean "everyone".
-            if values.isEmpty { throw Problem(message: "the auth URL has a \"?\" but no rule parameter") }
+            if values.isEmpty { throw .noParameter }
             sets.append(rules(values, base: base))
         }
         var params: [String: [String]] = [:]
