@@ -38,11 +38,12 @@ public struct SessionCookie: Sendable {
             guard let plain = sealer.open(value, cookieName: config.name),
                   let payload = try? JSONDecoder().decode(SessionPayload.self, from: Data(plain)) else { return nil }
             session = payload.session
+            // The providers are fixed for the life of this value: checked once, before the session is cached.
+            guard providers.contains(session.provider) else { return nil }
             cache.put(value, session)
         }
         // A small leeway for clocks of several instances; never accept a cookie from the far future.
-        guard session.expiresAt > now, session.issuedAt <= now + 60, now - session.issuedAt < config.lifetime.wholeSeconds,
-              providers.contains(session.provider) else { return nil }
+        guard session.expiresAt > now, session.issuedAt <= now + 60, now - session.issuedAt < config.lifetime.wholeSeconds else { return nil }
         return session
     }
 
