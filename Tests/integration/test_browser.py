@@ -1,29 +1,17 @@
 """A real browser (Debian's chromium, headless, driven by selenium through Debian's chromium-driver) logs in
 through real nginx and oidc-provider-mock, and opens Gatehouse's own pages: provider chooser, error page,
 403 page. Screenshots go to test-artifacts/."""
-import os
-import shutil
 
 import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import WebDriverWait
-from harness import ROOT, Waiter, find, free_port, shot, text_of
+from harness import ROOT, Waiter, chromium, free_port, shot, text_of
 
 
 
 @pytest.fixture
 def browser():
-    options = webdriver.ChromeOptions()
-    options.binary_location = find("chromium")
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1000,800",
-                # Nothing leaves 127.0.0.1 (oidc-provider-mock links a CDN stylesheet): fail such lookups at once.
-                "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(options=options, service=Service(executable_path=find("chromedriver")))
-    driver.set_page_load_timeout(30)
+    driver = chromium()
     yield driver
     driver.quit()
 

@@ -11,11 +11,9 @@ from pathlib import Path
 
 import pytest
 import requests
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
-from harness import ARTIFACTS, MockProvider, ROOT, Waiter, find, free_port, text_of, wait_for
+from harness import ARTIFACTS, MockProvider, ROOT, Waiter, chromium, free_port, text_of, wait_for
 
 
 ZOE = {"sub": "zoë-42", "email": "zoe@example.org", "email_verified": True, "name": "Zoë Ångström",
@@ -71,14 +69,7 @@ def shipped_site(gatehouse_socket, streamlit_port, port):
 
 @pytest.fixture
 def app_browser():
-    options = webdriver.ChromeOptions()
-    options.binary_location = find("chromium")
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1000,900",
-                # app.test is this machine; nothing else leaves 127.0.0.1.
-                "--host-resolver-rules=MAP app.test 127.0.0.1, MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(options=options, service=Service(executable_path=find("chromedriver")))
-    driver.set_page_load_timeout(30)
+    driver = chromium(window="1000,900", hosts=["app.test"])
     yield driver
     driver.quit()
 

@@ -8,4 +8,4 @@ from .sites import CLAIMS, identity, proxied_site, rules_site, shipped_config, s
 from .walks import ENV_CGI, NAV, SPOOF, login_and_see_identity
 from .fastcgi import auth_params
 from .rp import CASE, RPClient, rp_stack, token_requests
-from .browser import Waiter, find, shot, text_of
+from .browser import Waiter, chromium, find, shot, text_of

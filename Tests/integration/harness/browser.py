@@ -2,6 +2,8 @@
 import shutil
 
 import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -35,3 +37,17 @@ def shot(driver, name):
 def text_of(driver):
     return driver.find_element(By.TAG_NAME, "body").text
 
+
+
+def chromium(window="1000,800", hosts=()):
+    """Headless Chromium. Nothing leaves 127.0.0.1 (oidc-provider-mock links a CDN stylesheet: such lookups fail at
+    once); `hosts` are names mapped to 127.0.0.1, so a test can use a host name without touching /etc/hosts."""
+    options = webdriver.ChromeOptions()
+    options.binary_location = find("chromium")
+    rules = ", ".join([f"MAP {h} 127.0.0.1" for h in hosts] + ["MAP * ~NOTFOUND", "EXCLUDE 127.0.0.1"])
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", f"--window-size={window}",
+                f"--host-resolver-rules={rules}"):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(options=options, service=Service(executable_path=find("chromedriver")))
+    driver.set_page_load_timeout(30)
+    return driver
