@@ -42,7 +42,7 @@ extension ConfigReader {
     mutating func readAuth(root: TOMLTable, gatehouse gh: TOMLTable, secrets: [String: String], prefix: String) -> AuthConfig? {
         let auth = table(root, "auth", path: "auth") ?? TOMLTable()
         for key in secrets.keys.sorted() where !Self.isSecretPath(key, auth: auth) {
-            problem("gatehouse.secret_files.\"\(key)\"", "not a secret Gatehouse reads (auth.cookie_secret, auth.client_secret, auth.<provider>.client_secret, gatehouse.previous_cookie_secrets)")
+            problem("gatehouse.secret_files.\"\(key)\"", "not a secret Gatehouse reads (auth.cookie_secret, auth.client_secret, auth.<provider>.client_secret, gatehouse.previous_cookie_secrets, gatehouse.state_password)")
         }
 
         var cookieSecrets: [String] = []
@@ -129,7 +129,7 @@ extension ConfigReader {
     }
 
     static func isSecretPath(_ key: String, auth: TOMLTable) -> Bool {
-        if ["auth.cookie_secret", "auth.client_secret", "gatehouse.previous_cookie_secrets"].contains(key) { return true }
+        if ["auth.cookie_secret", "auth.client_secret", "gatehouse.previous_cookie_secrets", "gatehouse.state_password"].contains(key) { return true }
         let parts = key.split(separator: ".")
         return parts.count == 3 && parts[0] == "auth" && parts[2] == "client_secret"
     }

@@ -131,11 +131,26 @@ struct ConfigReader {
             }
             cookie.sessionGroups = patterns
         }
+        var state = StateConfig()
+        if let text = string(gh, "state", path: "gatehouse.state") {
+            if let backend = StateConfig.parseBackend(text) { state.backend = backend }
+            else { problem("gatehouse.state", "use \"sqlite:/var/lib/gatehouse/state.db\", \"redis://HOST:PORT/DB\" (password in state_password) or \"none\"") }
+        }
+        state.password = secret(gh, "state_password", path: "gatehouse.state_password", external: secrets)
+        if let d = duration(gh, "refresh_interval", path: "gatehouse.refresh_interval") {
+            if d >= .seconds(1) { state.refreshInterval = d } else { problem("gatehouse.refresh_interval", "must be at least 1 second") }
+        }
+        if let d = duration(gh, "refresh_grace", path: "gatehouse.refresh_grace") { state.refreshGrace = d }
+        if let b = bool(gh, "require_refresh", path: "gatehouse.require_refresh") { state.requireRefresh = b }
+        if let n = int(gh, "revocation_capacity", path: "gatehouse.revocation_capacity") {
+            if (1_000...1_000_000_000).contains(n) { state.revocationCapacity = n }
+            else { problem("gatehouse.revocation_capacity", "must be between 1000 and 1000000000") }
+        }
         let rules = readRules(gh, groupsClaim: headers.groupsClaim)
         let auth = readAuth(root: root, gatehouse: gh, secrets: secrets, prefix: server.prefix)
         guard let auth else { return nil }
         checkRuleProviders(rules, auth: auth)
-        return GatehouseConfig(auth: auth, server: server, cookie: cookie, headers: headers, logging: logging, provider: io, rules: rules)
+        return GatehouseConfig(auth: auth, server: server, cookie: cookie, headers: headers, logging: logging, provider: io, state: state, rules: rules)
     }
 
     static let gatehouseKeys: Set<String> = [
@@ -143,7 +158,7 @@ struct ConfigReader {
         "max_pending_logins", "cookie_name", "cookie_domain", "cookie_path", "cookie_samesite", "cookie_secure",
         "cookie_lifetime", "previous_cookie_secrets", "headers", "log_level", "log_format", "provider_connect_timeout",
         "provider_timeout", "provider_ca_file", "metadata_ttl", "secret_files", "secret_env", "providers", "rules",
-        "session_groups",
+        "session_groups", "state", "state_password", "refresh_interval", "refresh_grace", "require_refresh", "revocation_capacity",
     ]
 
     static func isToken(_ s: String) -> Bool {

@@ -7,6 +7,8 @@ public struct GatehouseConfig: Sendable {
     public var headers: IdentityHeaderConfig
     public var logging: LoggingConfig
     public var provider: ProviderIOConfig
+    /// `state`, refresh and revocation: what may change after login.
+    public var state: StateConfig = StateConfig()
     /// `[gatehouse.rules]`: who may enter anywhere (locations may narrow it further).
     public var rules: AccessRules
 }
@@ -131,4 +133,58 @@ public struct ProviderIOConfig: Sendable {
     public var caFile: String?
     /// How long discovery and JWKS documents are reused.
     public var metadataTTL: Duration = .seconds(3600)
+}
+
+/// The state store and the session lifecycle it carries (docs/sessions.md).
+public struct StateConfig: Sendable {
+    public enum Backend: Sendable, Equatable {
+        /// Purely stateless: no refresh, no revocation; a session is what the login said until `cookie_lifetime`.
+        case none
+        /// `sqlite:/path/state.db`: one file, shared by every process on this machine.
+        case sqlite(path: String)
+        /// `redis://HOST:PORT/DB`: shared by every machine; revocations reach every instance through pub/sub.
+        case redis(host: String, port: Int, database: Int)
+    }
+    /// The default file: systemd's `StateDirectory=gatehouse` is /var/lib/gatehouse.
+    public static let defaultSQLitePath = "/var/lib/gatehouse/state.db"
+    public var backend: Backend = .sqlite(path: Self.defaultSQLitePath)
+    /// `state_password` (Redis AUTH), from `[gatehouse.secret_files]`/`[gatehouse.secret_env]` or inline.
+    public var password: String?
+    /// A session whose claims are older than this is refreshed with the provider (in the background).
+    public var refreshInterval: Duration = .seconds(15 * 60)
+    /// How long past due a session is still served while the provider cannot refresh it (down, slow).
+    public var refreshGrace: Duration = .seconds(3600)
+    /// Sessions without a refresh token end `refresh_interval + refresh_grace` after login (the provider is asked
+    /// again, silently while its own session lasts) instead of living `cookie_lifetime` on the login's claims.
+    public var requireRefresh = false
+    /// The revoked sessions the in-memory mirror holds at its stated false-positive rate (`Revocations`).
+    public var revocationCapacity = 1_000_000
+
+    /// Parses `none`, `sqlite:/abs/path`, `redis://host:port/db`; nil when it is none of these.
+    public static func parseBackend(_ text: String) -> Backend? {
+        if text == "none" { return Backend.none }
+        if text.hasPrefix("sqlite:") {
+            let path = String(text.dropFirst("sqlite:".count))
+            return path.hasPrefix("/") && !path.hasSuffix("/") ? .sqlite(path: path) : nil
+        }
+        if text.hasPrefix("redis://") {
+            var rest = Substring(text.dropFirst("redis://".count))
+            guard !rest.contains("@") else { return nil }
+            var database = 0
+            if let slash = rest.firstIndex(of: "/") {
+                let db = rest[rest.index(after: slash)...]
+                guard db.isEmpty || Int(db) != nil, let n = db.isEmpty ? 0 : Int(db), (0...15).contains(n) else { return nil }
+                database = n
+                rest = rest[..<slash]
+            }
+            var host = String(rest), port = 6379
+            if let colon = rest.lastIndex(of: ":") {
+                guard let p = Int(rest[rest.index(after: colon)...]), (1...65535).contains(p) else { return nil }
+                host = String(rest[..<colon]); port = p
+            }
+            guard !host.isEmpty, host.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "/") }) else { return nil }
+            return .redis(host: host, port: port, database: database)
+        }
+        return nil
+    }
 }
