@@ -6,16 +6,22 @@ public enum FastCGIRole: Sendable, Equatable {
     case authorizer
 }
 
-/// One request as Gatehouse sees it: the FastCGI params of the web server, nothing else.
-/// Gatehouse never reads the request body (see ARCHITECTURE.md: Authorizer servers send none).
+/// One request as Gatehouse sees it: the FastCGI params of the web server, and a body only where
+/// `Gatehouse.bodyLimit(for:)` asks the edge for one (back-channel logout; Authorizer servers send none).
 public struct Request: Sendable {
     public var role: FastCGIRole
     /// CGI/FastCGI params. For a duplicated name the first value is kept, as libfcgi's own lookup does.
     public var params: [String: String]
+    /// The body, read by the edge only up to `Gatehouse.bodyLimit(for:)`; empty for every other request.
+    public var body: [UInt8]
+    /// The client sent more than the limit (the edge stopped reading): the route answers 413.
+    public var bodyTooLarge: Bool
 
-    public init(role: FastCGIRole = .responder, params: [String: String]) {
+    public init(role: FastCGIRole = .responder, params: [String: String], body: [UInt8] = [], bodyTooLarge: Bool = false) {
         self.role = role
         self.params = params
+        self.body = body
+        self.bodyTooLarge = bodyTooLarge
     }
 
     public subscript(param name: String) -> String? { params[name] }
