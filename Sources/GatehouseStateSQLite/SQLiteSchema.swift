@@ -32,14 +32,16 @@ enum SQLiteSchema {
         ORDER BY seq
         """
 
-    /// Creates the tables when missing. Idempotent and one IMMEDIATE transaction, so processes that open a
-    /// new file at the same moment take turns.
+    /// Creates the tables when missing. One IMMEDIATE transaction, so processes that open a new file at the
+    /// same moment take turns, and the second finds the first's tables.
     static func create(_ db: Database) throws {
         try db.inTransaction(.immediate) {
             let found = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
             if found > version {
                 throw SQLiteStoreProblem("its schema version \(found) is newer than this Gatehouse's (\(version))")
             }
+            // Already there: write nothing, so a process starting wakes no other's waitForChange.
+            if found == version { return .rollback }
             try db.execute(sql: """
                 CREATE TABLE IF NOT EXISTS entries (
                     kind TEXT NOT NULL,

@@ -113,7 +113,8 @@ public final class SQLiteStateStore: StateStore {
     }
 
     public func waitForChange(timeout: Double) throws(StateStoreError) -> Bool {
-        let deadline = ContinuousClock.now + .seconds(timeout.isFinite ? max(0, timeout) : 0)
+        // At most a day, so any Double makes a Duration (NaN: no wait).
+        let deadline = ContinuousClock.now + .seconds(timeout.isNaN ? 0 : min(max(timeout, 0), 86_400))
         let remembered = seenVersion.withLock { $0 }
         let baseline: Int64
         if let remembered { baseline = remembered } else { baseline = try dataVersion() }

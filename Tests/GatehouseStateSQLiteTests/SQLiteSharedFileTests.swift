@@ -44,6 +44,18 @@ import Testing
         #expect(try !store.waitForChange(timeout: 0.3), "nothing written since")
     }
 
+    /// Another process starting on the file finds the tables and writes nothing: no one is woken for it.
+    @Test func openingASecondStoreWakesNobody() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("state.db")
+        let first = try SQLiteStateStore(path: path)
+        _ = try first.changes(after: nil, now: Self.now)
+        let second = try SQLiteStateStore(path: path)
+        #expect(try !first.waitForChange(timeout: 0.3))
+        try second.put(StateEntry(kind: .revokedSession, key: "s", expiresAt: Self.now + 60))
+        #expect(try first.waitForChange(timeout: 2))
+    }
+
     /// The shell holds the write lock; the store's write waits for it (busy timeout 5 s) instead of failing,
     /// and `putIfAbsent` then sees the shell's committed entry.
     @Test func aWriteWaitsForAnotherProcesssLock() throws {
