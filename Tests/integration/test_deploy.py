@@ -54,9 +54,15 @@ def test_service_command_under_socket_activation(gatehouse_factory, workdir):
 def test_spawn_fcgi_as_documented(gatehouse_factory, workdir):
     exe = shutil.which("spawn-fcgi")
     assert exe, "spawn-fcgi is missing (apt-get install spawn-fcgi); scripts/install-deps installs it"
-    g = gatehouse_factory(listen="unix:/unused", start=False)
+    import os
+    # The state directory belongs to the user Gatehouse runs as (docs/deploy.md: install -d -o gatehouse ...).
+    state = workdir / "state"
+    state.mkdir(mode=0o700)
+    if os.geteuid() == 0:
+        shutil.chown(state, "nobody", "nogroup")
+    g = gatehouse_factory(listen="unix:/unused", start=False, extra_gatehouse=f'state = "sqlite:{state}/state.db"')
     path = workdir / "spawned.sock"
-    user = ["-U", "www-data", "-G", "www-data", "-u", "nobody", "-g", "nogroup"] if __import__("os").geteuid() == 0 else []
+    user = ["-U", "www-data", "-G", "www-data", "-u", "nobody", "-g", "nogroup"] if os.geteuid() == 0 else []
     proc = subprocess.Popen([exe, "-s", str(path), "-M", "0660", *user, "-n", "--",
                              str(binary()), "serve", "--config", str(g.config), "--listen", "fd:0"], stderr=subprocess.DEVNULL)
     try:
