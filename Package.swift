@@ -22,6 +22,9 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CJose", pkgConfig: "cjose", providers: [.apt(["libcjose-dev", "libjansson-dev"])]),
+        // No pkgConfig: hiredis.pc's cflags carry -D_FILE_OFFSET_BITS=64, which SwiftPM refuses with a warning on
+        // every build; shim.h includes <hiredis/hiredis.h> from the default path and the modulemap links it.
+        .systemLibrary(name: "CHiredis", providers: [.apt(["libhiredis-dev"])]),
 
         // Thin wrappers: the only modules that import a C module.
         .target(name: "GatehouseCrypto", dependencies: ["COpenSSL"]),
@@ -43,7 +46,8 @@ let package = Package(
             name: "GatehouseFastCGI",
             dependencies: ["CFastCGI", "GatehouseCore", .product(name: "Logging", package: "swift-log")]
         ),
-        
+        // The Redis backend of the state store (`StateStore` lives in the core): hiredis behind a Swift type.
+        .target(name: "GatehouseStateRedis", dependencies: ["CHiredis", "GatehouseCore"]),
 
         .executableTarget(
             name: "gatehouse",
@@ -59,6 +63,7 @@ let package = Package(
         .testTarget(name: "GatehouseJOSETests", dependencies: ["GatehouseJOSE", "GatehouseCore"], exclude: ["make_vectors.py", "make_verifier_vectors.py"]),
         .testTarget(name: "GatehouseHTTPClientTests", dependencies: ["GatehouseHTTPClient"], exclude: ["http_test_server.py"]),
         .testTarget(name: "GatehouseFastCGITests", dependencies: ["GatehouseFastCGI", "GatehouseCore"]),
+        .testTarget(name: "GatehouseStateRedisTests", dependencies: ["GatehouseStateRedis", "GatehouseCore"]),
     ],
     swiftLanguageModes: [.v6]
 )
