@@ -23,6 +23,9 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CJose", pkgConfig: "cjose", providers: [.apt(["libcjose-dev", "libjansson-dev"])]),
+        // No pkgConfig: hiredis.pc's cflags carry -D_FILE_OFFSET_BITS=64, which SwiftPM refuses with a warning on
+        // every build; shim.h includes <hiredis/hiredis.h> from the default path and the modulemap links it.
+        .systemLibrary(name: "CHiredis", providers: [.apt(["libhiredis-dev"])]),
 
         // Thin wrappers: the only modules that import a C module.
         .target(name: "GatehouseCrypto", dependencies: ["COpenSSL"]),
@@ -49,11 +52,13 @@ let package = Package(
             name: "GatehouseStateSQLite",
             dependencies: ["GatehouseCore", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        // The Redis backend of the state store (`StateStore` lives in the core): hiredis behind a Swift type.
+        .target(name: "GatehouseStateRedis", dependencies: ["CHiredis", "GatehouseCore"]),
 
         .executableTarget(
             name: "gatehouse",
             dependencies: [
-                "GatehouseCore", "GatehouseFastCGI", "GatehouseHTTPClient", "GatehouseJOSE", "GatehouseStateSQLite",
+                "GatehouseCore", "GatehouseFastCGI", "GatehouseHTTPClient", "GatehouseJOSE", "GatehouseStateSQLite", "GatehouseStateRedis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -67,6 +72,7 @@ let package = Package(
         // Backend-independent checks of a `StateStore`, shared by every backend's tests (not a test target itself).
         .target(name: "StateStoreConformance", dependencies: ["GatehouseCore"], path: "Tests/StateStoreConformance"),
         .testTarget(name: "GatehouseStateSQLiteTests", dependencies: ["GatehouseStateSQLite", "StateStoreConformance", "GatehouseCore"]),
+        .testTarget(name: "GatehouseStateRedisTests", dependencies: ["GatehouseStateRedis", "StateStoreConformance", "GatehouseCore"]),
     ],
     swiftLanguageModes: [.v6]
 )

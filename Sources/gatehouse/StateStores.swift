@@ -1,4 +1,5 @@
 import GatehouseCore
+import GatehouseStateRedis
 import GatehouseStateSQLite
 
 /// Opens the configured `[gatehouse] state`: nil for `none`.
@@ -7,7 +8,10 @@ enum StateStores {
         switch config.backend {
         case .none: return nil
         case .sqlite(let path): return try SQLiteStateStore(path: path)
-        case .redis: throw StateStoreError("redis is not built into this binary yet")
+        // Connects at once: a process that starts while Redis is down exits (systemd restarts it), rather than
+        // serve with no knowledge of revocations and let signed-out cookies in.
+        case .redis(let host, let port, let database):
+            return try RedisStateStore(host: host, port: port, database: database, password: config.password)
         }
     }
 }
