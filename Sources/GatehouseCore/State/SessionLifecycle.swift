@@ -122,7 +122,7 @@ public final class SessionLifecycle: Sendable {
         }
         let from = full ? nil : cursor.withLock { $0 }
         let changes = try store.changes(after: from, now: now)
-        state.apply(changes, lifetime: lifetime, capacity: config.revocationCapacity, now: now)
+        state.apply(changes, now: now)
         cursor.withLock { $0 = changes.cursor }
         if changes.complete { state.removeExpired(now: now, staleBefore: now - config.refreshInterval.wholeSeconds - config.refreshGrace.wholeSeconds) }
     }

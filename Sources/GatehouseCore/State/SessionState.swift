@@ -9,7 +9,7 @@ import Synchronization
 /// refreshed session its claims (capped at `refreshedCapacity` entries: one dropped is read from the store again
 /// at its next refresh).
 public final class SessionState: Sendable {
-    /// Only ever touched under `mirror`'s lock (or before it is handed over), hence unchecked.
+    /// Only ever touched under `mirror`'s lock, hence unchecked.
     struct Mirror: @unchecked Sendable {
         var sessions: RevokedSessionSet
         /// Key → the time before which sessions are revoked, and when the entry expires.
@@ -57,20 +57,13 @@ public final class SessionState: Sendable {
         mirror.withLock { m in Self.add(entry, to: &m, sealer: sealer, capacity: refreshedCapacity, now: now) }
     }
 
-    /// A batch from the change feed; a complete one replaces everything (a full resync).
-    func apply(_ changes: StateChanges, lifetime: Int64, capacity: Int, now: Int64) {
-        if changes.complete {
-            var fresh = Mirror(sessions: RevokedSessionSet(capacity: capacity, lifetime: lifetime))
+    /// A batch from the change feed, incremental or complete (a full resync). Both are merged: what the mirror
+    /// knows leaves it only by expiry, so a store that lost entries (a Redis restarted without persistence) never
+    /// un-revokes a session this instance has seen revoked.
+    func apply(_ changes: StateChanges, now: Int64) {
+        mirror.withLock { m in
             for entry in changes.entries where entry.expiresAt > now {
-                Self.add(entry, to: &fresh, sealer: sealer, capacity: refreshedCapacity, now: now)
-            }
-            // Built outside the lock; swapped in at once, so a check never sees a half-built mirror.
-            mirror.withLock { $0 = fresh }
-        } else {
-            mirror.withLock { m in
-                for entry in changes.entries where entry.expiresAt > now {
-                    Self.add(entry, to: &m, sealer: sealer, capacity: refreshedCapacity, now: now)
-                }
+                Self.add(entry, to: &m, sealer: sealer, capacity: refreshedCapacity, now: now)
             }
         }
     }

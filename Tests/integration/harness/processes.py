@@ -144,7 +144,7 @@ read_timeout = "2s"
         args = [str(binary()), "session", "seal", "--config", str(self.config), "--provider", provider]
         if lifetime is not None:
             args += ["--lifetime", str(lifetime)]
-        return subprocess.run(args, input=claims.encode(), capture_output=True, check=True).stdout.decode().strip()
+        return subprocess.run(args, input=claims.encode(), capture_output=True, check=True, env=self.env).stdout.decode().strip()
 
     def stop(self, sig=signal.SIGTERM, timeout=10) -> int:
         if self.proc and self.proc.poll() is None:
@@ -242,6 +242,37 @@ class MockProvider:
             self.proc.terminate()
             self.proc.wait(10)
         self.log.close()
+
+
+class RedisServer:
+    """A redis-server of the test's own on 127.0.0.1 (no persistence), which a test may stop and start again on
+    the same port."""
+
+    def __init__(self, workdir: Path, password: str | None = None):
+        self.exe = shutil.which("redis-server")
+        if not self.exe:
+            pytest.fail("redis-server is missing (apt-get install redis-server); scripts/install-deps installs it")
+        self.workdir, self.password, self.port, self.proc = workdir, password, free_port(), None
+        self.log = open(workdir / "redis.log", "ab")
+        self.start()
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self):
+        args = [self.exe, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                "--dir", str(self.workdir)]
+        if self.password:
+            args += ["--requirepass", self.password]
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
+        wait_for(lambda: _accepts(self.port) or self.proc.poll() is not None, what="redis-server")
+        assert self.proc.poll() is None, "redis-server exited; see redis.log"
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
 
 
 USERS = [
