@@ -99,6 +99,19 @@ import Testing
         #expect(!rows.contains { String(decoding: $0.value, as: UTF8.self).contains("rt-1") || String(decoding: $0.value, as: UTF8.self).contains("staff") })
     }
 
+    @Test func aRefreshedIDTokenForAnotherUserChangesNothing() throws {
+        let store = MemoryStateStore()
+        let a = try app(store)
+        let cookie = try signIn(a)
+        clock.advance(61)
+        _ = check(a, cookie)
+        let other = FakeProvider.token(provider.claims(nonce: "", now: clock.now, ["nonce": nil, "sub": .string("mallory"), "email": .string("m@evil.example")]))
+        provider.set("\(provider.issuer)/token", 200, JSONText.encode(["id_token": JSONValue.string(other), "access_token": .string("at-x")]))
+        #expect(a.refreshStep(timeout: 0))
+        let r = check(a, cookie)
+        #expect(r.status == 200 && r.header("X-Auth-Request-User") == "diana" && r.header("X-Auth-Request-Email") == "diana@example.org")
+    }
+
     @Test func refusedRefreshEndsTheSessionAtOnce() throws {
         let store = MemoryStateStore()
         let a = try app(store)
