@@ -82,6 +82,9 @@ public final class Gatehouse: Sendable {
         do throws(GatehouseError) {
             // In the Authorizer role every request is an access check, whatever its path.
             if request.role == .authorizer { return checkAnswer.present(try authCheck.decide(ctx, now: now), ctx) }
+            if request.bodyTooLarge {
+                throw GatehouseError(.payloadTooLarge, "The request is too large.", detail: "a request body over \(Self.bodyLimit) bytes")
+            }
             let path: String
             switch RoutedPath(request.scriptPath, checkRoute: routes.auth) {
             case .clean(let clean): path = clean
@@ -106,6 +109,19 @@ public final class Gatehouse: Sendable {
         } catch {
             return fail(error, ctx)
         }
+    }
+
+    /// The most body bytes any route takes: a back-channel logout is a form with one logout token (a JWT of a
+    /// few hundred bytes to a few KB); nginx's and Apache's shipped limits for that route are the same 16 KB.
+    public static let bodyLimit = 16_384
+
+    /// How many body bytes (FastCGI stdin) the edge reads for this request before `handle`: 0 reads none. Only a
+    /// POST to the back-channel logout route in the Responder role has a body; an Authorizer never gets one
+    /// (Apache sends no stdin record there: reading would wait for its 30 s timeout), and no other route needs one.
+    public func bodyLimit(for request: Request) -> Int {
+        guard request.role == .responder, request.method == "POST",
+              RoutedPath(request.scriptPath, checkRoute: routes.auth) == .clean(routes.backchannelLogout) else { return 0 }
+        return Self.bodyLimit
     }
 
     /// `workers - max(1, workers / 4)`: with 4 workers, 3 may wait on the provider and 1 stays for checks.

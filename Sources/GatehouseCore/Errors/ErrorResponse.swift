@@ -8,6 +8,7 @@ public enum ErrorResponse {
         case .forbidden: title = "Access denied"
         case .badRequest: title = "Sign-in could not be completed"
         case .notFound: title = "Not found"
+        case .payloadTooLarge: title = "Request too large"
         case .providerUnavailable, .providerTimeout: title = "The sign-in service is not answering"
         case .busy: title = "Too many sign-ins at once"
         case .internal: title = "Something went wrong"

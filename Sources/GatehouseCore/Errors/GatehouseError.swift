@@ -10,6 +10,8 @@ public struct GatehouseError: Error, Sendable, CustomStringConvertible {
         case badRequest
         /// Unknown route: 404.
         case notFound
+        /// A request body over the route's limit (`Gatehouse.bodyLimit(for:)`): 413.
+        case payloadTooLarge
         /// The provider or its keys could not be reached or answered nonsense: 502.
         case providerUnavailable
         /// The provider did not answer in time: 504.
@@ -59,6 +61,7 @@ extension GatehouseError.Kind {
         case .forbidden: return 403
         case .badRequest: return 400
         case .notFound: return 404
+        case .payloadTooLarge: return 413
         case .providerUnavailable: return 502
         case .providerTimeout: return 504
         case .busy: return 503

@@ -1,6 +1,8 @@
 /// Gatehouse's own URLs, built once from `prefix` and `redirect_uri`; every link to one of them comes from here.
 struct Routes: Sendable {
     let auth: String, start: String, callback: String, signOut: String, userinfo: String, forbidden: String
+    /// OpenID Connect Back-Channel Logout: the provider POSTs a logout token here (the only route with a body).
+    let backchannelLogout: String
 
     init(config: GatehouseConfig) {
         let prefix = config.server.prefix
@@ -10,6 +12,7 @@ struct Routes: Sendable {
         signOut = prefix + "/sign_out"
         userinfo = prefix + "/userinfo"
         forbidden = prefix + "/forbidden"
+        backchannelLogout = prefix + "/backchannel_logout"
     }
 
     /// The login start that comes back to `returnTo` (a path and query on this site).
