@@ -49,31 +49,65 @@ public final class Gatehouse: Sendable {
     let loginStart: LoginStart
     let forbidden: Forbidden
     let callback: Callback
+    let backchannelLogout: BackChannelLogout
     let routes: Routes
     /// Requests that may call the provider (start, callback, sign-out) hold one of these while they run, so
     /// some workers always stay free for the auth check however slow the provider is.
     let providerSlots: SlotCounter
+    /// Revocation and refresh (nil with `state = "none"`): the store given to `init`, its mirror, the refresher.
+    public let lifecycle: SessionLifecycle?
+    let refresher: Refresher?
 
-    /// Derives the cookie keys once; throws only if OpenSSL cannot.
-    public init(config: GatehouseConfig, environment: GatehouseEnvironment) throws(CryptoError) {
+    /// Derives the cookie keys once; throws only if OpenSSL cannot. `store`: the opened `[gatehouse] state`
+    /// (nil for `none`); the caller runs `syncStep` and `refreshStep` on background threads.
+    public init(config: GatehouseConfig, environment: GatehouseEnvironment, store: (any StateStore)? = nil) throws(CryptoError) {
         self.config = config
         self.environment = environment
         sessions = try SessionCookie(config, random: environment.random)
+        lifecycle = try store.map { s throws(CryptoError) in try SessionLifecycle(store: s, config: config, logger: environment.logger, random: environment.random) }
+        let live = LiveSessions(cookie: sessions, lifecycle: lifecycle)
         routes = Routes(config: config)
-        forbidden = Forbidden(sessions: sessions, routes: routes)
+        forbidden = Forbidden(sessions: live, routes: routes)
         providerSlots = SlotCounter(limit: Self.providerSlotLimit(workers: config.server.workers))
-        authCheck = AuthCheck(sessions: sessions, rules: config.rules)
+        authCheck = AuthCheck(sessions: live, rules: config.rules)
         checkAnswer = CheckAnswer(identity: IdentityHeaders(config: config.headers, exposeTokens: config.auth.exposeTokens),
                                   routes: routes, forbidden: forbidden, logger: environment.logger)
-        whoAmI = WhoAmI(sessions: sessions, exposeTokens: config.auth.exposeTokens)
+        whoAmI = WhoAmI(sessions: live, exposeTokens: config.auth.exposeTokens)
         let returnURL = ReturnURL(allowedHosts: config.server.allowedRedirectHosts)
         let directory = ProviderDirectory(http: environment.http, ttl: config.provider.metadataTTL, now: environment.now)
         let pending = try PendingLoginCookies(config: config, random: environment.random)
-        signOut = SignOut(config: config, routes: routes, sessions: sessions, returnURL: returnURL, directory: directory, random: environment.random)
+        signOut = SignOut(config: config, routes: routes, sessions: sessions, lifecycle: lifecycle, logger: environment.logger,
+                          returnURL: returnURL, directory: directory, random: environment.random)
         loginStart = LoginStart(config: config, routes: routes, directory: directory, pending: pending, returnURL: returnURL, random: environment.random)
+        let tokens = TokenClient(http: environment.http)
+        let fitting = SessionFitting(config: config)
         callback = Callback(config: config, directory: directory, pending: pending, consumed: ConsumedStates(), sessions: sessions,
-                            tokens: TokenClient(http: environment.http), verifier: environment.verifier, returnURL: returnURL,
-                            fitting: SessionFitting(config: config), logger: environment.logger)
+                            tokens: tokens, verifier: environment.verifier, returnURL: returnURL,
+                            fitting: fitting, logger: environment.logger, keepsRefreshToken: lifecycle != nil, random: environment.random)
+        backchannelLogout = BackChannelLogout(config: config, directory: directory, lifecycle: lifecycle, verifier: environment.verifier,
+                                              logger: environment.logger)
+        refresher = lifecycle.map { Refresher(lifecycle: $0, config: config, directory: directory, tokens: tokens, verifier: environment.verifier,
+                                              fitting: fitting, logger: environment.logger) }
+    }
+
+    /// One turn of a refresher thread: waits up to `timeout` seconds for a session that is due, refreshes it.
+    /// False when there was none (or no state store).
+    public func refreshStep(timeout: Double) -> Bool {
+        guard let lifecycle, let refresher, let session = lifecycle.queue.take(timeout: timeout), let id = session.id else { return false }
+        let outcome = refresher.refresh(session, now: environment.now())
+        var failed = false
+        let meta: Logger.Metadata = ["session": .string(String(id.text.prefix(8))), "provider": .string(session.provider)]
+        switch outcome {
+        case .refreshed: environment.logger.debug("session refreshed", metadata: meta)
+        case .alreadyFresh: environment.logger.debug("session already refreshed by another instance", metadata: meta)
+        case .lockedElsewhere: environment.logger.debug("session being refreshed by another instance", metadata: meta)
+        case .ended(let why): environment.logger.notice("session ended at refresh: \(why)", metadata: meta)
+        case .failed(let why):
+            failed = true
+            environment.logger.warning("session refresh failed; retried later, served until refresh_grace: \(why)", metadata: meta)
+        }
+        lifecycle.queue.finished(id, failed: failed, now: environment.now())
+        return true
     }
 
     public func handle(_ request: Request) -> Response {
@@ -82,9 +116,6 @@ public final class Gatehouse: Sendable {
         do throws(GatehouseError) {
             // In the Authorizer role every request is an access check, whatever its path.
             if request.role == .authorizer { return checkAnswer.present(try authCheck.decide(ctx, now: now), ctx) }
-            if request.bodyTooLarge {
-                throw GatehouseError(.payloadTooLarge, "The request is too large.", detail: "a request body over \(Self.bodyLimit) bytes")
-            }
             let path: String
             switch RoutedPath(request.scriptPath, checkRoute: routes.auth) {
             case .clean(let clean): path = clean
@@ -104,6 +135,11 @@ public final class Gatehouse: Sendable {
                 let response = try withProviderSlot { () throws(GatehouseError) in try callback.handle(ctx, now: now) }
                 environment.logger.info("login", metadata: ["path": .string(routes.callback)])
                 return response
+            case routes.backchannelLogout:
+                do { return try withProviderSlot { () throws(GatehouseError) in try backchannelLogout.handle(ctx, now: now) } } catch {
+                    log(error, correlationID: nil, ctx)
+                    return ErrorResponse.json(for: error)
+                }
             default: throw GatehouseError(.notFound, "There is no page here.")
             }
         } catch {
@@ -111,18 +147,16 @@ public final class Gatehouse: Sendable {
         }
     }
 
-    /// The most body bytes any route takes: a back-channel logout is a form with one logout token (a JWT of a
-    /// few hundred bytes to a few KB); nginx's and Apache's shipped limits for that route are the same 16 KB.
-    public static let bodyLimit = 16_384
-
-    /// How many body bytes (FastCGI stdin) the edge reads for this request before `handle`: 0 reads none. Only a
-    /// POST to the back-channel logout route in the Responder role has a body; an Authorizer never gets one
-    /// (Apache sends no stdin record there: reading would wait for its 30 s timeout), and no other route needs one.
+    /// How much of a request's body the edge reads: only a back-channel logout POST in the Responder role has
+    /// one (an Authorizer never gets a body, and reading its stdin would hang: see SERVER-FACTS).
     public func bodyLimit(for request: Request) -> Int {
         guard request.role == .responder, request.method == "POST",
-              RoutedPath(request.scriptPath, checkRoute: routes.auth) == .clean(routes.backchannelLogout) else { return 0 }
-        return Self.bodyLimit
+              case .clean(let path) = RoutedPath(request.scriptPath, checkRoute: routes.auth), path == routes.backchannelLogout else { return 0 }
+        return Self.maxBodyBytes
     }
+
+    /// A logout token is a few kilobytes at most.
+    public static let maxBodyBytes = 16 * 1024
 
     /// `workers - max(1, workers / 4)`: with 4 workers, 3 may wait on the provider and 1 stays for checks.
     static func providerSlotLimit(workers: Int) -> Int { max(1, workers - max(1, workers / 4)) }
@@ -139,15 +173,19 @@ public final class Gatehouse: Sendable {
     /// Logs the failure once, with a correlation id, and renders its page.
     func fail(_ error: GatehouseError, _ ctx: RequestContext) -> Response {
         let id = Base64URL.encode(environment.random.bytes(9))
-        let level: Logger.Level = error.status >= 500 ? .error : .notice
-        environment.logger.log(level: level, "\(error.publicMessage)", metadata: [
-            "correlation_id": .string(id), "status": .stringConvertible(error.status), "detail": .string(error.detail),
-            "path": .string(Request.path(of: ctx.request.scriptPath)),
-        ])
+        log(error, correlationID: id, ctx)
         // A failed sign-in offers a fresh one; the page asked for is not known here any more, so it starts from "/".
         let path = Request.path(of: ctx.request.scriptPath)
         let links = path == routes.start || path == routes.callback
             ? [(label: "Sign in again", href: routes.loginURL(returnTo: "/")), (label: "Home", href: "/")] : []
         return ErrorResponse.page(for: error, correlationID: id, links: links)
+    }
+
+    func log(_ error: GatehouseError, correlationID: String?, _ ctx: RequestContext) {
+        let level: Logger.Level = error.status >= 500 ? .error : .notice
+        var metadata: Logger.Metadata = ["status": .stringConvertible(error.status), "detail": .string(error.detail),
+                                         "path": .string(Request.path(of: ctx.request.scriptPath))]
+        if let correlationID { metadata["correlation_id"] = .string(correlationID) }
+        environment.logger.log(level: level, "\(error.publicMessage)", metadata: metadata)
     }
 }

@@ -12,7 +12,7 @@ import Testing
     @Test func onlyAPostToTheBackchannelRouteInTheResponderRoleHasABody() throws {
         let app = try Fixture.app()
         #expect(app.bodyLimit(for: Self.post("/oauth2/backchannel_logout")) == 16_384)
-        #expect(Gatehouse.bodyLimit == 16_384)
+        #expect(Gatehouse.maxBodyBytes == 16_384)
     }
 
     @Test func theAuthorizerRoleNeverReadsABody() throws {
@@ -46,6 +46,7 @@ import Testing
         r.bodyTooLarge = true
         let response = try Fixture.app().handle(r)
         #expect(response.status == 413)
+        #expect(JSONText.parseObject(response.body)?["error"] == .string("invalid_request"))
         #expect(GatehouseError.Kind.payloadTooLarge.status == 413)
     }
 

@@ -63,3 +63,13 @@ enum Fixture {
         return Request(role: role, params: params)
     }
 }
+
+extension Session {
+    /// The session without what reading adds (an id derived for a cookie sealed without one, the store keys).
+    var asSealed: Session {
+        var s = self
+        s.keys = nil
+        s.id = nil
+        return s
+    }
+}

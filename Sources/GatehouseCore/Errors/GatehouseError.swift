@@ -10,8 +10,12 @@ public struct GatehouseError: Error, Sendable, CustomStringConvertible {
         case badRequest
         /// Unknown route: 404.
         case notFound
-        /// A request body over the route's limit (`Gatehouse.bodyLimit(for:)`): 413.
+        /// A route that takes only POST asked with another method: 405.
+        case methodNotAllowed
+        /// A body larger than the route takes: 413.
         case payloadTooLarge
+        /// Configured off (back-channel logout with `state = "none"`): 501.
+        case notImplemented
         /// The provider or its keys could not be reached or answered nonsense: 502.
         case providerUnavailable
         /// The provider did not answer in time: 504.
@@ -61,7 +65,9 @@ extension GatehouseError.Kind {
         case .forbidden: return 403
         case .badRequest: return 400
         case .notFound: return 404
+        case .methodNotAllowed: return 405
         case .payloadTooLarge: return 413
+        case .notImplemented: return 501
         case .providerUnavailable: return 502
         case .providerTimeout: return 504
         case .busy: return 503

@@ -6,16 +6,15 @@ public enum FastCGIRole: Sendable, Equatable {
     case authorizer
 }
 
-/// One request as Gatehouse sees it: the FastCGI params of the web server and, for the one route that takes
-/// one, the body. The edge reads a body only when `Gatehouse.bodyLimit(for:)` asks for it (never in the
-/// Authorizer role: Apache sends no stdin there, and reading it would hang; see ARCHITECTURE.md).
+/// One request as Gatehouse sees it: the FastCGI params of the web server, and a body only where
+/// `Gatehouse.bodyLimit(for:)` asks the edge for one (back-channel logout; Authorizer servers send none).
 public struct Request: Sendable {
     public var role: FastCGIRole
     /// CGI/FastCGI params. For a duplicated name the first value is kept, as libfcgi's own lookup does.
     public var params: [String: String]
-    /// The request body (FastCGI stdin), at most `bodyLimit(for:)` bytes; empty when none was read.
+    /// The body, read by the edge only up to `Gatehouse.bodyLimit(for:)`; empty for every other request.
     public var body: [UInt8]
-    /// The body was longer than the limit (by CONTENT_LENGTH or by what arrived): `body` is empty, the answer 413.
+    /// The client sent more than the limit (the edge stopped reading): the route answers 413.
     public var bodyTooLarge: Bool
 
     public init(role: FastCGIRole = .responder, params: [String: String], body: [UInt8] = [], bodyTooLarge: Bool = false) {

@@ -44,31 +44,35 @@ public struct IDTokenValidator: Sendable {
     }
 
     /// Verifies the signature with the candidate keys (any one may verify), then every claim.
-    public func validate(_ token: String, candidates: [JWKSet.Key], nonce: String, accessToken: String?, now: Int64) throws(IDTokenProblem) -> [String: JSONValue] {
+    /// `nonce`: the login's; nil for an ID token from a refresh, which has none to compare (OpenID Connect Core 12.2).
+    public func validate(_ token: String, candidates: [JWKSet.Key], nonce: String?, accessToken: String?, now: Int64) throws(IDTokenProblem) -> [String: JSONValue] {
         let header = try header(of: token)
         guard let (_, claims) = Self.unverifiedParts(token) else { throw .malformed }
-        if header.alg == "none" {
-            // Only reachable when the config allows `none`; then the token came straight from the token endpoint.
-            guard token.hasSuffix(".") else { throw .unsignedWithSignature }
-        } else {
-            guard !candidates.isEmpty else { throw .noMatchingKey(kid: header.kid, alg: header.alg) }
-            // A key that cannot verify (wrong type, unusable) is not a match; its reason goes to the log, not away.
-            var unusable: [String] = []
-            let verified = candidates.contains { key in
-                do { return try verifier.verify(compactJWS: token, jwkJSON: key.json) } catch {
-                    unusable.append("key \(key.kid ?? "without kid"): \(error)")
-                    return false
-                }
-            }
-            guard verified else {
-                throw .badSignature(unusableKeys: unusable)
-            }
-        }
+        try verifySignature(token, header: header, candidates: candidates)
         try check(claims, nonce: nonce, accessToken: accessToken, alg: header.alg, now: now)
         return claims
     }
 
-    func check(_ c: [String: JSONValue], nonce: String, accessToken: String?, alg: String, now: Int64) throws(IDTokenProblem) {
+    /// The signature, with any one of the candidate keys (an unsigned token only when `alg: none` was allowed).
+    func verifySignature(_ token: String, header: Header, candidates: [JWKSet.Key]) throws(IDTokenProblem) {
+        if header.alg == "none" {
+            // Only reachable when the config allows `none`; then the token came straight from the token endpoint.
+            guard token.hasSuffix(".") else { throw .unsignedWithSignature }
+            return
+        }
+        guard !candidates.isEmpty else { throw .noMatchingKey(kid: header.kid, alg: header.alg) }
+        // A key that cannot verify (wrong type, unusable) is not a match; its reason goes to the log, not away.
+        var unusable: [String] = []
+        let verified = candidates.contains { key in
+            do { return try verifier.verify(compactJWS: token, jwkJSON: key.json) } catch {
+                unusable.append("key \(key.kid ?? "without kid"): \(error)")
+                return false
+            }
+        }
+        guard verified else { throw .badSignature(unusableKeys: unusable) }
+    }
+
+    func check(_ c: [String: JSONValue], nonce: String?, accessToken: String?, alg: String, now: Int64) throws(IDTokenProblem) {
         guard c["iss"]?.stringValue == issuer else { throw .wrongIssuer }
         let audiences: [String]
         switch c["aud"] {
@@ -89,8 +93,10 @@ public struct IDTokenValidator: Sendable {
         if let nbfValue = c["nbf"] {
             guard let nbf = nbfValue.int64Value, nbf <= now + leeway else { throw .notYetValid }
         }
-        guard let tokenNonce = c["nonce"]?.stringValue, Digest.constantTimeEqual(Array(tokenNonce.utf8), Array(nonce.utf8)) else {
-            throw .wrongNonce
+        if let nonce {
+            guard let tokenNonce = c["nonce"]?.stringValue, Digest.constantTimeEqual(Array(tokenNonce.utf8), Array(nonce.utf8)) else {
+                throw .wrongNonce
+            }
         }
         guard let sub = c["sub"]?.stringValue, !sub.isEmpty else { throw .noSubject }
         // at_hash is defined by the signing algorithm's hash; an unsigned token (`none`, config-allowed) has none.
@@ -130,6 +136,8 @@ public enum IDTokenProblem: Error, Sendable, Equatable, CustomStringConvertible 
     case wrongIssuer, noAudience, wrongAudience, wrongAuthorizedParty, missingAuthorizedParty
     case noExpiry, expired, noIssuedAt, issuedInTheFuture, notYetValid
     case wrongNonce, noSubject, wrongAccessTokenHash
+    /// A refreshed ID token names another `sub` than the session's.
+    case subjectChanged
 
     public var description: String {
         switch self {
@@ -154,6 +162,7 @@ public enum IDTokenProblem: Error, Sendable, Equatable, CustomStringConvertible 
         case .wrongNonce: "the ID token's nonce does not match the login"
         case .noSubject: "the ID token has no sub"
         case .wrongAccessTokenHash: "the ID token's at_hash does not match the access token"
+        case .subjectChanged: "the refreshed ID token names another sub than the session's"
         }
     }
 }

@@ -5,28 +5,27 @@ struct TokenClient: Sendable {
     struct Tokens: Sendable {
         let idToken: String
         let accessToken: String?
+        var refreshToken: String? = nil
     }
 
-    /// Exchanges the code (RFC 6749 4.1.3 with PKCE). Client authentication is `client_secret_basic` unless the
-    /// config asks for `client_secret_post`, or the provider advertises only post.
+    /// What a refresh (RFC 6749 section 6) gave.
+    enum RefreshResult: Sendable {
+        /// New tokens; the ID token is optional on a refresh (OpenID Connect Core 12.2).
+        case tokens(idToken: String?, accessToken: String?, refreshToken: String?)
+        /// The provider refused this refresh token (any 4xx: `invalid_grant` is the standard answer; some
+        /// providers say `unauthorized_client` or `invalid_code`): the session ends. The safe error code.
+        case refused(String)
+        /// No usable answer (down, slow, 5xx, garbage): the session is served through `refresh_grace`.
+        case unavailable(String)
+    }
+
+    /// Exchanges the code (RFC 6749 4.1.3 with PKCE).
     func exchange(code: String, login: PendingLogin, provider: ProviderConfig, metadata: ProviderMetadata, redirectURI: String) throws(GatehouseError) -> Tokens {
-        var form = QueryParameters([("grant_type", "authorization_code"), ("code", code), ("redirect_uri", redirectURI),
+        let form = QueryParameters([("grant_type", "authorization_code"), ("code", code), ("redirect_uri", redirectURI),
                                     ("code_verifier", login.codeVerifier)])
-        var headers = [Response.Header("Content-Type", "application/x-www-form-urlencoded"), Response.Header("Accept", "application/json")]
-        let supported = metadata.tokenEndpointAuthMethods
-        let usePost = provider.tokenEndpointAuthMethod == "client_secret_post"
-            || (!supported.contains("client_secret_basic") && supported.contains("client_secret_post"))
-        if usePost {
-            form.append("client_id", provider.clientID)
-            if let secret = provider.clientSecret { form.append("client_secret", secret) }
-        } else {
-            // RFC 6749 2.3.1: each part form-urlencoded before base64.
-            let credentials = PercentEncoding.encode(provider.clientID) + ":" + PercentEncoding.encode(provider.clientSecret ?? "")
-            headers.append(Response.Header("Authorization", "Basic " + Base64.standard(Array(credentials.utf8))))
-        }
         let response: OutboundResponse
         do {
-            response = try http.send(OutboundRequest(method: .post, url: metadata.tokenEndpoint, headers: headers, body: Array(form.encoded.utf8)))
+            response = try http.send(tokenRequest(form, provider: provider, metadata: metadata))
         } catch {
             throw .provider(error, "The sign-in service did not answer. Please try again.", detail: "token endpoint of \(provider.name)")
         }
@@ -41,7 +40,48 @@ struct TokenClient: Sendable {
             throw GatehouseError(.providerUnavailable, "The sign-in service sent an unusable answer.",
                                  detail: "token endpoint of \(provider.name): no id_token in the response")
         }
-        return Tokens(idToken: idToken, accessToken: json["access_token"]?.stringValue)
+        return Tokens(idToken: idToken, accessToken: json["access_token"]?.stringValue, refreshToken: json["refresh_token"]?.stringValue)
+    }
+
+    /// `grant_type=refresh_token`. Never throws: every answer is a `RefreshResult`; no token reaches a log.
+    func refresh(_ refreshToken: String, provider: ProviderConfig, metadata: ProviderMetadata) -> RefreshResult {
+        let form = QueryParameters([("grant_type", "refresh_token"), ("refresh_token", refreshToken)])
+        let response: OutboundResponse
+        do {
+            response = try http.send(tokenRequest(form, provider: provider, metadata: metadata))
+        } catch {
+            return .unavailable(error.isTimeout ? "timed out" : "unreachable")
+        }
+        let json = JSONText.parseObject(response.body)
+        let code = json?["error"]?.stringValue.map(Self.safeErrorCode)
+        // Throttling and a broken client configuration are not a verdict on this session.
+        if (400..<500).contains(response.status), ![408, 429].contains(response.status), code != "invalid_client" {
+            return .refused(code ?? "HTTP \(response.status)")
+        }
+        guard response.status == 200, let json, json["access_token"]?.stringValue != nil || json["id_token"]?.stringValue != nil else {
+            return .unavailable("HTTP \(response.status)" + (code.map { ", error \($0)" } ?? ""))
+        }
+        return .tokens(idToken: json["id_token"]?.stringValue, accessToken: json["access_token"]?.stringValue,
+                       refreshToken: json["refresh_token"]?.stringValue)
+    }
+
+    /// A token-endpoint POST with the client's authentication: `client_secret_basic` unless the config asks for
+    /// `client_secret_post`, or the provider advertises only post.
+    func tokenRequest(_ form: QueryParameters, provider: ProviderConfig, metadata: ProviderMetadata) -> OutboundRequest {
+        var form = form
+        var headers = [Response.Header("Content-Type", "application/x-www-form-urlencoded"), Response.Header("Accept", "application/json")]
+        let supported = metadata.tokenEndpointAuthMethods
+        let usePost = provider.tokenEndpointAuthMethod == "client_secret_post"
+            || (!supported.contains("client_secret_basic") && supported.contains("client_secret_post"))
+        if usePost {
+            form.append("client_id", provider.clientID)
+            if let secret = provider.clientSecret { form.append("client_secret", secret) }
+        } else {
+            // RFC 6749 2.3.1: each part form-urlencoded before base64.
+            let credentials = PercentEncoding.encode(provider.clientID) + ":" + PercentEncoding.encode(provider.clientSecret ?? "")
+            headers.append(Response.Header("Authorization", "Basic " + Base64.standard(Array(credentials.utf8))))
+        }
+        return OutboundRequest(method: .post, url: metadata.tokenEndpoint, headers: headers, body: Array(form.encoded.utf8))
     }
 
     /// Userinfo with the access token as a Bearer header (never in the query). Nil when it cannot be used.

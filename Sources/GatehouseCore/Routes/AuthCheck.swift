@@ -1,8 +1,8 @@
 /// `<prefix>/auth` for nginx's auth_request, and every request in the Authorizer role: decides, and nothing
-/// else (`CheckAnswer` presents). Never does I/O: a sealed cookie is all it reads, so it stays fast when the
-/// provider is slow or down.
+/// else (`CheckAnswer` presents). Never does I/O: a sealed cookie and the state store's in-memory mirror are all
+/// it reads, so it stays fast when the provider or the store is slow or down.
 struct AuthCheck: Sendable {
-    let sessions: SessionCookie
+    let sessions: LiveSessions
     let rules: AccessRules
 
     /// `pathRules`: the location's rules that nginx left in the check's path (`RoutedPath.check`).

@@ -1,3 +1,4 @@
+import GatehouseCrypto
 import Logging
 
 /// The callback (path of `redirect_uri`): matches the pending login, exchanges the code, verifies the ID token,
@@ -13,6 +14,9 @@ struct Callback: Sendable {
     let returnURL: ReturnURL
     let fitting: SessionFitting
     let logger: Logger
+    /// With a state store the refresh token is sealed into the cookie (the refresher needs it); without, never.
+    let keepsRefreshToken: Bool
+    let random: any RandomBytesSource
 
     /// Protocol claims that say nothing about the user: not kept in the session.
     static let protocolClaims: Set<String> = ["aud", "exp", "iat", "nbf", "nonce", "at_hash", "c_hash", "s_hash", "azp", "jti",
@@ -76,7 +80,9 @@ struct Callback: Sendable {
         let session = Session(provider: provider.name, claims: claims.filter { !Self.protocolClaims.contains($0.key) },
                               issuedAt: now, expiresAt: now + config.cookie.lifetime.wholeSeconds,
                               idToken: config.auth.exposeTokens.contains(.id) ? tokens.idToken : nil,
-                              accessToken: config.auth.exposeTokens.contains(.access) ? tokens.accessToken : nil)
+                              accessToken: config.auth.exposeTokens.contains(.access) ? tokens.accessToken : nil,
+                              id: SessionID.random(random), providerSID: claims["sid"]?.stringValue,
+                              refreshToken: keepsRefreshToken ? tokens.refreshToken : nil)
         guard let (sessionCookies, kept) = fitting.cookies(for: session, sessions: sessions, existing: ctx.cookies) else {
             throw GatehouseError(.internal, "Your account has too much information to fit a session.", detail: "session for provider \(provider.name) exceeds the cookie cap even without groups")
         }

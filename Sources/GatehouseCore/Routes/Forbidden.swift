@@ -1,7 +1,7 @@
 /// The 403 page: who you are signed in as, that this account may not see the page, and how to switch
 /// account. Served at `<prefix>/forbidden` (nginx's `error_page 403`) and as the Authorizer role's 403 body.
 struct Forbidden: Sendable {
-    let sessions: SessionCookie
+    let sessions: LiveSessions
     let routes: Routes
 
     func handle(_ ctx: RequestContext, now: Int64) -> Response {

@@ -1,7 +1,7 @@
 /// Gatehouse's own URLs, built once from `prefix` and `redirect_uri`; every link to one of them comes from here.
 struct Routes: Sendable {
     let auth: String, start: String, callback: String, signOut: String, userinfo: String, forbidden: String
-    /// OpenID Connect Back-Channel Logout: the provider POSTs a logout token here (the only route with a body).
+    /// OpenID Connect Back-Channel Logout 1.0: the provider POSTs a logout token here (the only route with a body).
     let backchannelLogout: String
 
     init(config: GatehouseConfig) {

@@ -1,6 +1,8 @@
 import GatehouseCrypto
+import Logging
 
-/// `<prefix>/sign_out` (GET or POST): forgets the session (every chunk of it). When the session's provider has
+/// `<prefix>/sign_out` (GET or POST): forgets the session (every chunk of it) and, with a state store, revokes
+/// it everywhere. When the session's provider has
 /// an `end_session_endpoint`, the browser goes there (RP-initiated logout) and comes back to the return URL;
 /// otherwise straight to the validated `rd` or `/`.
 ///
@@ -10,6 +12,8 @@ struct SignOut: Sendable {
     let config: GatehouseConfig
     let routes: Routes
     let sessions: SessionCookie
+    let lifecycle: SessionLifecycle?
+    let logger: Logger
     let returnURL: ReturnURL
     let directory: ProviderDirectory
     let random: any RandomBytesSource
@@ -18,7 +22,15 @@ struct SignOut: Sendable {
         let target = returnURL.validate(ctx.request.query["rd"])
         guard ctx.isSameOriginOrDirect else { return confirmation(returnTo: target) }
         let clearing = sessions.clear(existing: ctx.cookies).map { Response.Header("Set-Cookie", $0.headerValue) }
-        guard let session = sessions.read(ctx.cookies, now: now),
+        let session = sessions.read(ctx.cookies, now: now)
+        if let session, let id = session.id, let lifecycle {
+            // A copy of this cookie opens nothing any more, on any instance sharing the store.
+            do { try lifecycle.revoke(session: id, expiresAt: session.expiresAt, now: now) } catch {
+                logger.error("sign-out not recorded: the state store is unreachable, so a copy of this session's cookie still works elsewhere until it expires",
+                             metadata: ["store": .string(lifecycle.store.description), "detail": .string(error.description)])
+            }
+        }
+        guard let session,
               let provider = config.auth.providers[session.provider],
               let metadata = try? directory.metadata(for: provider),
               let endSession = metadata.endSessionEndpoint else {

@@ -1,6 +1,6 @@
 /// `<prefix>/userinfo`: `st.user` as JSON for a page's own JavaScript.
 struct WhoAmI: Sendable {
-    let sessions: SessionCookie
+    let sessions: LiveSessions
     let exposeTokens: Set<AuthConfig.TokenKind>
 
     func handle(_ ctx: RequestContext, now: Int64) -> Response {

@@ -8,8 +8,8 @@ import GatehouseCrypto
 ///
 /// Keys are derived once, at start-up. The first secret seals; every secret opens (rotation).
 public struct CookieSealer: Sendable {
-    /// A separate key per purpose: a login-flow cookie can never be replayed as a session.
-    public enum Purpose: String, Sendable { case session, login }
+    /// A separate key per purpose: a login-flow cookie can never be replayed as a session, nor a store entry (`state`) as either.
+    public enum Purpose: String, Sendable { case session, login, state }
 
     public static let version: UInt8 = 1
     static let salt = Array("gatehouse-cookie-v1".utf8)

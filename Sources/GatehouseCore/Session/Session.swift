@@ -11,9 +11,19 @@ public struct Session: Sendable, Equatable {
     /// The provider sent more groups than a session cookie holds, so none were kept (see `SessionFitting`):
     /// group rules then refuse, and the log says which setting keeps the groups that matter.
     public var groupsDropped: Bool
+    /// Gatehouse's own id for this session (random at login; `SessionCookie.read` always sets it, deriving one
+    /// from the cookie value for sessions sealed before ids existed).
+    public var id: SessionID?
+    /// The provider's session (`sid` of the ID token), for back-channel and front-channel logout.
+    public var providerSID: String?
+    /// The provider's refresh token: sealed in the cookie, never logged, never exposed downstream.
+    public var refreshToken: String?
+    /// The store keys this session can be revoked by (computed once when the cookie is opened, not sealed).
+    public var keys: StateKeys.OfSession?
 
     public init(provider: String, claims: [String: JSONValue], issuedAt: Int64, expiresAt: Int64,
-                idToken: String? = nil, accessToken: String? = nil, groupsDropped: Bool = false) {
+                idToken: String? = nil, accessToken: String? = nil, groupsDropped: Bool = false,
+                id: SessionID? = nil, providerSID: String? = nil, refreshToken: String? = nil) {
         self.provider = provider
         self.claims = claims
         self.issuedAt = issuedAt
@@ -21,7 +31,14 @@ public struct Session: Sendable, Equatable {
         self.idToken = idToken
         self.accessToken = accessToken
         self.groupsDropped = groupsDropped
+        self.id = id
+        self.providerSID = providerSID
+        self.refreshToken = refreshToken
     }
+
+    /// The issuer and subject the provider named (kept among the claims at login).
+    public var issuer: String? { claims["iss"]?.stringValue }
+    public var subject: String? { claims["sub"]?.stringValue }
 
     /// A claim by name, or by a dotted path into nested objects (`realm_access.roles`).
     public func claim(_ path: String) -> JSONValue? {
@@ -44,13 +61,19 @@ struct SessionPayload: Codable {
     var it: String?
     var at: String?
     var gd: Bool?
+    /// Session id (base64url), provider session id, refresh token.
+    var id: String?
+    var sid: String?
+    var rt: String?
 
     init(_ s: Session) {
         p = s.provider; iat = s.issuedAt; exp = s.expiresAt; c = s.claims; it = s.idToken; at = s.accessToken
         gd = s.groupsDropped ? true : nil
+        id = s.id?.text; sid = s.providerSID; rt = s.refreshToken
     }
 
     var session: Session {
-        Session(provider: p, claims: c, issuedAt: iat, expiresAt: exp, idToken: it, accessToken: at, groupsDropped: gd ?? false)
+        Session(provider: p, claims: c, issuedAt: iat, expiresAt: exp, idToken: it, accessToken: at, groupsDropped: gd ?? false,
+                id: id.flatMap(SessionID.init(base64url:)), providerSID: sid, refreshToken: rt)
     }
 }

@@ -37,9 +37,12 @@ public struct SessionCookie: Sendable {
         } else {
             guard let plain = sealer.open(value, cookieName: config.name),
                   let payload = try? JSONDecoder().decode(SessionPayload.self, from: Data(plain)) else { return nil }
-            session = payload.session
+            var opened = payload.session
             // The providers are fixed for the life of this value: checked once, before the session is cached.
-            guard providers.contains(session.provider) else { return nil }
+            guard providers.contains(opened.provider) else { return nil }
+            if opened.id == nil { opened.id = SessionID.derived(fromCookieValue: value) }
+            opened.keys = StateKeys.OfSession(opened)
+            session = opened
             cache.put(value, session)
         }
         // A small leeway for clocks of several instances; never accept a cookie from the far future.

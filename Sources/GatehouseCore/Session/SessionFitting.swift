@@ -18,12 +18,7 @@ struct SessionFitting: Sendable {
     /// The Set-Cookie headers and the session they hold; nil when even a session without groups does not fit.
     func cookies(for session: Session, sessions: SessionCookie, existing: RequestCookies) -> (cookies: [SetCookie], session: Session)? {
         var session = session
-        if let keep {
-            for path in groupClaims {
-                guard let groups = session.claim(path)?.arrayValue else { continue }
-                session.claims = Self.setting(path, in: session.claims, to: .array(groups.filter { Self.matches($0, keep) }))
-            }
-        }
+        session.claims = keepingGroups(session.claims)
         if let cookies = sessions.write(session, existing: existing) { return (cookies, session) }
         for path in groupClaims where session.claim(path) != nil {
             session.claims = Self.setting(path, in: session.claims, to: nil)
@@ -31,6 +26,17 @@ struct SessionFitting: Sendable {
         }
         guard session.groupsDropped, let cookies = sessions.write(session, existing: existing) else { return nil }
         return (cookies, session)
+    }
+
+    /// The claims with only the groups `session_groups` names (all of them when it is not set).
+    func keepingGroups(_ claims: [String: JSONValue]) -> [String: JSONValue] {
+        guard let keep else { return claims }
+        var claims = claims
+        for path in groupClaims {
+            guard let groups = Session(provider: "", claims: claims, issuedAt: 0, expiresAt: 0).claim(path)?.arrayValue else { continue }
+            claims = Self.setting(path, in: claims, to: .array(groups.filter { Self.matches($0, keep) }))
+        }
+        return claims
     }
 
     static func matches(_ group: JSONValue, _ patterns: [String]) -> Bool {

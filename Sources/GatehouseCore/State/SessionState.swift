@@ -1,0 +1,119 @@
+import Synchronization
+
+/// The in-memory mirror of the state store, which the check reads and never waits for: revocations (session ids
+/// in a bounded `RevokedSessionSet`; users, provider sessions and email addresses as "revoked before" times)
+/// and the newest refreshed state of each session. Kept current by `SessionLifecycle.sync` on a background
+/// thread; every read and write holds the lock for a few hash lookups only.
+///
+/// Memory: a revoked session costs `RevokedSessionSet`'s bits per entry; a per-user revocation ~100 bytes; a
+/// refreshed session its claims (capped at `refreshedCapacity` entries: one dropped is read from the store again
+/// at its next refresh).
+public final class SessionState: Sendable {
+    /// Only ever touched under `mirror`'s lock (or before it is handed over), hence unchecked.
+    struct Mirror: @unchecked Sendable {
+        var sessions: RevokedSessionSet
+        /// Key → the time before which sessions are revoked, and when the entry expires.
+        var subjects: [String: Before] = [:]
+        var providerSessions: [String: Before] = [:]
+        var emails: [String: Before] = [:]
+        var refreshed: [SessionID: RefreshedSession] = [:]
+    }
+
+    struct Before { var time: Int64; var expiresAt: Int64 }
+
+    private let mirror: Mutex<Mirror>
+    let sealer: StateSealer
+    let refreshedCapacity: Int
+
+    init(capacity: Int, lifetime: Int64, sealer: StateSealer, refreshedCapacity: Int = 200_000) {
+        mirror = Mutex(Mirror(sessions: RevokedSessionSet(capacity: capacity, lifetime: lifetime)))
+        self.sealer = sealer
+        self.refreshedCapacity = refreshedCapacity
+    }
+
+    enum Lookup: Equatable {
+        case revoked
+        /// The session's newest refreshed state, if it was ever refreshed.
+        case live(RefreshedSession?)
+    }
+
+    /// Revoked, or its refreshed state. `session.id` and `session.keys` are set (`SessionCookie.read`).
+    func lookup(_ session: Session) -> Lookup {
+        guard let id = session.id else { return .live(nil) }
+        return mirror.withLock { m in
+            if m.sessions.contains(id, expiresAt: session.expiresAt) { return .revoked }
+            if let keys = session.keys {
+                if let k = keys.subject, let b = m.subjects[k], session.issuedAt <= b.time { return .revoked }
+                if let k = keys.providerSession, let b = m.providerSessions[k], session.issuedAt <= b.time { return .revoked }
+                if let k = keys.email, let b = m.emails[k], session.issuedAt <= b.time { return .revoked }
+            }
+            return .live(m.refreshed[id])
+        }
+    }
+
+    /// Adds one store entry (from the change feed, or written by this instance).
+    func apply(_ entry: StateEntry, now: Int64) {
+        guard entry.expiresAt > now else { return }
+        mirror.withLock { m in Self.add(entry, to: &m, sealer: sealer, capacity: refreshedCapacity, now: now) }
+    }
+
+    /// A batch from the change feed; a complete one replaces everything (a full resync).
+    func apply(_ changes: StateChanges, lifetime: Int64, capacity: Int, now: Int64) {
+        if changes.complete {
+            var fresh = Mirror(sessions: RevokedSessionSet(capacity: capacity, lifetime: lifetime))
+            for entry in changes.entries where entry.expiresAt > now {
+                Self.add(entry, to: &fresh, sealer: sealer, capacity: refreshedCapacity, now: now)
+            }
+            // Built outside the lock; swapped in at once, so a check never sees a half-built mirror.
+            mirror.withLock { $0 = fresh }
+        } else {
+            mirror.withLock { m in
+                for entry in changes.entries where entry.expiresAt > now {
+                    Self.add(entry, to: &m, sealer: sealer, capacity: refreshedCapacity, now: now)
+                }
+            }
+        }
+    }
+
+    private static func add(_ entry: StateEntry, to m: inout Mirror, sealer: StateSealer, capacity: Int, now: Int64) {
+        func before() -> Before? {
+            Int64(String(decoding: entry.value, as: UTF8.self)).map { Before(time: $0, expiresAt: entry.expiresAt) }
+        }
+        switch entry.kind {
+        case .revokedSession:
+            if let id = SessionID(base64url: entry.key) { m.sessions.insert(id, expiresAt: entry.expiresAt) }
+        case .revokedSubject: if let b = before() { m.subjects[entry.key] = max(b, m.subjects[entry.key]) }
+        case .revokedProviderSession: if let b = before() { m.providerSessions[entry.key] = max(b, m.providerSessions[entry.key]) }
+        case .revokedEmail: if let b = before() { m.emails[entry.key] = max(b, m.emails[entry.key]) }
+        case .refreshed:
+            guard let id = SessionID(base64url: entry.key), var record = sealer.open(entry.value, for: id) else { return }
+            // An older record (a late notification) never replaces a newer one.
+            if let known = m.refreshed[id], known.refreshedAt > record.refreshedAt { return }
+            record.refreshToken = nil
+            if m.refreshed.count >= capacity, m.refreshed[id] == nil { m.refreshed.removeAll(keepingCapacity: true) }
+            m.refreshed[id] = record
+        case .refreshLock, .usedTokenID: break
+        }
+    }
+
+    private static func max(_ a: Before, _ b: Before?) -> Before {
+        guard let b else { return a }
+        return Before(time: Swift.max(a.time, b.time), expiresAt: Swift.max(a.expiresAt, b.expiresAt))
+    }
+
+    /// Drops what has expired (the housekeeping of the sync thread).
+    func removeExpired(now: Int64, staleBefore: Int64) {
+        mirror.withLock { m in
+            m.sessions.removeExpired(now: now)
+            m.subjects = m.subjects.filter { $0.value.expiresAt > now }
+            m.providerSessions = m.providerSessions.filter { $0.value.expiresAt > now }
+            m.emails = m.emails.filter { $0.value.expiresAt > now }
+            m.refreshed = m.refreshed.filter { $0.value.refreshedAt > staleBefore }
+        }
+    }
+
+    /// What the mirror holds, for logs and tests.
+    var counts: (sessions: Int, users: Int, refreshed: Int, overCapacity: Bool) {
+        mirror.withLock { ($0.sessions.count, $0.subjects.count + $0.providerSessions.count + $0.emails.count, $0.refreshed.count, $0.sessions.isOverCapacity) }
+    }
+}
