@@ -8,8 +8,7 @@ import pytest
 import requests
 
 import fcgi_client
-from harness import ROOT, apache_gatehouse, free_port, nginx_site, shipped_config
-from harness.fcgi_recorder import FastCGIRecorder
+from harness import ROOT, FastCGIRecorder, apache_gatehouse, free_port, nginx_site, shipped_config
 
 BACKCHANNEL = "/oauth2/backchannel_logout"
 TOKEN = "eyJhbGciOiJSUzI1NiIsInR5cCI6ImxvZ291dCtqd3QifQ.eyJpc3MiOiJ4In0.c2lnbmF0dXJl"
