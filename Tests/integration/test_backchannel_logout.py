@@ -63,17 +63,20 @@ def assert_refused(answer):
 
 
 def test_rp_backchannel_rpinitlogout_ends_every_session_of_the_sid(stack):
-    """Case 21: two Gatehouse sessions of one provider session (same sid), both end; the answer is 200, no-store."""
+    """Case 21: two Gatehouse sessions of one provider session (same sid), both end; the answer is 200, no-store.
+    The same user's other provider session (another sid) is not that session: it stays (Back-Channel Logout 2.7)."""
     provider_browser = requests.Session()
     first, sid = stack.login(provider_browser=provider_browser)
     second, same_sid = stack.login(provider_browser=provider_browser)
-    assert same_sid == sid
+    other, other_sid = stack.login()
+    assert same_sid == sid != other_sid
     assert stack.check(first) == 200 and stack.check(second) == 200
     answer = stack.logout(sub="diana", sid=sid)
     assert answer["status"] == 200, answer
     assert answer["headers"]["Cache-Control"] == "no-store"
     stack.wait_ended(first)
     stack.wait_ended(second)
+    assert stack.check(other) == 200
     # A new provider session signs in as before.
     fresh, new_sid = stack.login()
     assert new_sid != sid and stack.check(fresh) == 200

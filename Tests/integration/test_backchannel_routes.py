@@ -182,16 +182,17 @@ def test_lighttpd_body_reaches_gatehouse(gatehouse_factory, lighttpd_factory, wo
 @pytest.mark.parametrize("server", ["nginx", "apache", "lighttpd"])
 def test_an_invalid_logout_token_is_a_400_json_error(server, gatehouse_factory, nginx_factory, apache_factory,
                                                       lighttpd_factory, workdir):
-    """Needs the back-channel logout route (issue 13, the lead's part): a body that is no logout token is 400 JSON."""
+    """A body that is no logout token is 400 JSON, through each server (needs a state store: 501 without one)."""
     gport, port = free_port(), free_port()
+    state = f'state = "sqlite:{workdir}/state.db"\n'
     if server == "nginx":
-        g = gatehouse_factory()
+        g = gatehouse_factory(extra_gatehouse=state)
         url = nginx_factory(nginx_site(g.address, port, workdir, PROTECTED), port).url
     elif server == "apache":
-        gatehouse_factory(listen=f"tcp:127.0.0.1:{gport}")
+        gatehouse_factory(listen=f"tcp:127.0.0.1:{gport}", extra_gatehouse=state)
         url = apache_factory(apache_site(workdir, gport, port), port).url
     else:
-        gatehouse_factory(listen=f"tcp:127.0.0.1:{gport}")
+        gatehouse_factory(listen=f"tcp:127.0.0.1:{gport}", extra_gatehouse=state)
         url = lighttpd_factory(shipped_config(workdir, gport, port), port).url
     r = post(url + BACKCHANNEL)
     assert r.status_code == 400, r.text[:300]
