@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // C at the edge: one module per C library, found with pkg-config.
@@ -43,7 +44,11 @@ let package = Package(
             name: "GatehouseFastCGI",
             dependencies: ["CFastCGI", "GatehouseCore", .product(name: "Logging", package: "swift-log")]
         ),
-        
+        // The state store's backends (the protocol is GatehouseCore's `StateStore`).
+        .target(
+            name: "GatehouseStateSQLite",
+            dependencies: ["GatehouseCore", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
 
         .executableTarget(
             name: "gatehouse",
@@ -59,6 +64,9 @@ let package = Package(
         .testTarget(name: "GatehouseJOSETests", dependencies: ["GatehouseJOSE", "GatehouseCore"], exclude: ["make_vectors.py", "make_verifier_vectors.py"]),
         .testTarget(name: "GatehouseHTTPClientTests", dependencies: ["GatehouseHTTPClient"], exclude: ["http_test_server.py"]),
         .testTarget(name: "GatehouseFastCGITests", dependencies: ["GatehouseFastCGI", "GatehouseCore"]),
+        // Backend-independent checks of a `StateStore`, shared by every backend's tests (not a test target itself).
+        .target(name: "StateStoreConformance", dependencies: ["GatehouseCore"], path: "Tests/StateStoreConformance"),
+        .testTarget(name: "GatehouseStateSQLiteTests", dependencies: ["GatehouseStateSQLite", "StateStoreConformance", "GatehouseCore"]),
     ],
     swiftLanguageModes: [.v6]
 )
