@@ -53,7 +53,7 @@ let package = Package(
         .executableTarget(
             name: "gatehouse",
             dependencies: [
-                "GatehouseCore", "GatehouseFastCGI", "GatehouseHTTPClient", "GatehouseJOSE",
+                "GatehouseCore", "GatehouseFastCGI", "GatehouseHTTPClient", "GatehouseJOSE", "GatehouseStateSQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

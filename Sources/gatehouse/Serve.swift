@@ -35,7 +35,12 @@ struct Serve: ParsableCommand {
             logger.critical("libfcgi did not initialise (FCGX_Init failed)")
             throw ExitCode(1)
         }
-        let app = try Wiring.makeApp(config: config, logger: logger)
+        let store: (any StateStore)?
+        do { store = try StateStores.open(config.state) } catch {
+            logger.critical("the state store cannot be opened: \(error.description) ([gatehouse] state; \"none\" runs without one)")
+            throw ExitCode(1)
+        }
+        let app = try Wiring.makeApp(config: config, logger: logger, store: store)
         let listener: FastCGIListener
         do {
             listener = try FastCGIListener.open(config.server.listen, socketMode: config.server.socketMode,
@@ -52,6 +57,8 @@ struct Serve: ParsableCommand {
             "providers": "\(config.auth.providers.keys.sorted().joined(separator: ","))", "version": "\(GatehouseCommand.version)",
         ])
         for warning in config.routingWarnings { logger.warning("\(warning)") }
+        if let store { logger.info("state store", metadata: ["store": .string(store.description)]) }
+        StateThreads.start(app, logger: logger)
         server.run()
     }
 }

@@ -5,10 +5,10 @@ import Logging
 
 /// Puts the parts together: the only place that knows every module.
 enum Wiring {
-    static func makeApp(config: GatehouseConfig, logger: Logger) throws -> Gatehouse {
+    static func makeApp(config: GatehouseConfig, logger: Logger, store: (any StateStore)?) throws -> Gatehouse {
         let environment = GatehouseEnvironment(now: { Int64(Date().timeIntervalSince1970) }, random: SecureRandom(), logger: logger,
                                                http: CurlOutbound(config: config.provider), verifier: CjoseVerifier())
-        return try Gatehouse(config: config, environment: environment)
+        return try Gatehouse(config: config, environment: environment, store: store)
     }
 }
 

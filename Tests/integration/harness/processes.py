@@ -59,15 +59,22 @@ class Gatehouse:
     """A running `gatehouse serve`, its config and its log."""
 
     def __init__(self, workdir: Path, extra_gatehouse: str = "", auth: str = "", listen: str | None = None,
-                 secret: str | None = None, env: dict | None = None, popen_kwargs: dict | None = None, start: bool = True):
+                 secret: str | None = None, env: dict | None = None, popen_kwargs: dict | None = None, start: bool = True,
+                 name: str = "gatehouse"):
+        """`name` keeps the config, log and socket of a second instance in the same workdir apart; every instance of a
+        workdir shares its state store (`state.db`) unless `extra_gatehouse` names another."""
         self.workdir = workdir
         self.secret = secret or new_secret()
-        self.socket = str(workdir / "gatehouse.sock")
+        self.socket = str(workdir / f"{name}.sock")
         self.listen = listen or f"unix:{self.socket}"
-        self.config = workdir / "gatehouse.toml"
+        self.config = workdir / f"{name}.toml"
         # Without a provider of the test's own, a default one that is never asked: sessions name a configured
         # provider or the check refuses them (`seal` makes sessions of provider "default").
         auth = auth or DEFAULT_PROVIDER
+        self.auth, self.extra_gatehouse = auth, extra_gatehouse
+        if "state =" not in extra_gatehouse:
+            extra_gatehouse += f'\nstate = "sqlite:{workdir}/state.db"\n'
+
         self.config.write_text(f"""
 [auth]
 cookie_secret = "{self.secret}"
@@ -80,7 +87,7 @@ workers = 4
 read_timeout = "2s"
 {extra_gatehouse}
 """)
-        self.log_path = workdir / "gatehouse.log"
+        self.log_path = workdir / f"{name}.log"
         self.env = env
         self.popen_kwargs = popen_kwargs or {}
         self.proc = None
