@@ -72,9 +72,8 @@ class Gatehouse:
         # provider or the check refuses them (`seal` makes sessions of provider "default").
         auth = auth or DEFAULT_PROVIDER
         self.auth, self.extra_gatehouse = auth, extra_gatehouse
-        if "state =" not in extra_gatehouse:
-            extra_gatehouse += f'\nstate = "sqlite:{workdir}/state.db"\n'
-
+        # Before `extra_gatehouse`: that may end inside a sub-table ([gatehouse.rules], [gatehouse.providers.x]).
+        state = "" if "state =" in extra_gatehouse else f'state = "sqlite:{workdir}/state.db"'
         self.config.write_text(f"""
 [auth]
 cookie_secret = "{self.secret}"
@@ -85,6 +84,7 @@ listen = "{self.listen}"
 socket_mode = "0666"
 workers = 4
 read_timeout = "2s"
+{state}
 {extra_gatehouse}
 """)
         self.log_path = workdir / f"{name}.log"
