@@ -42,7 +42,7 @@ final class FastCGIConnection {
 
     func finish() { FCGX_Finish_r(request) }
 
-    /// The request as the core sees it: role and params. The body (stdin) is never read.
+    /// The request as the core sees it: role and params. The body (stdin) is read only by `readBody`.
     func currentRequest() -> Request {
         let role: FastCGIRole = request.pointee.role == FCGI_AUTHORIZER ? .authorizer : .responder
         var params: [String: String] = [:]
@@ -64,6 +64,37 @@ final class FastCGIConnection {
             }
         }
         return Request(role: role, params: params)
+    }
+
+    /// Reads the body (FastCGI stdin) into `request`: up to `limit` bytes, or `bodyTooLarge` when there are more
+    /// (CONTENT_LENGTH says so, then nothing is read; or `limit + 1` bytes arrive). A CONTENT_LENGTH within the
+    /// limit is how much is read; without one (or an unreadable one), up to the end of stdin. Each read waits at
+    /// most the connection's read timeout. Called only when the core asks for a body: never for an Authorizer,
+    /// whose stdin Apache never sends. False when stdin broke or timed out before its end (libfcgi then closes
+    /// the connection at `finish`).
+    func readBody(into target: inout Request, limit: Int) -> Bool {
+        let limit = min(max(limit, 0), Int(Int32.max) - 1)
+        var wanted = limit + 1
+        if let text = target[param: "CONTENT_LENGTH"], let declared = Int(text), declared >= 0 {
+            guard declared <= limit else {
+                target.bodyTooLarge = true
+                return true
+            }
+            wanted = declared
+        }
+        guard wanted > 0 else { return true }
+        let stream = request.pointee.`in`
+        var buffer = [UInt8](repeating: 0, count: wanted)
+        let got = buffer.withUnsafeMutableBufferPointer { buf in
+            buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buf.count) { FCGX_GetStr($0, Int32(buf.count), stream) }
+        }
+        guard got >= 0, FCGX_GetError(stream) == 0 else { return false }
+        if Int(got) > limit {
+            target.bodyTooLarge = true
+        } else {
+            target.body = Array(buffer[..<Int(got)])
+        }
+        return true
     }
 
     /// Writes `Status:` first (lighttpd drops headers before it), then the headers and body. False when the

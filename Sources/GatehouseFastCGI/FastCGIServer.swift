@@ -11,21 +11,26 @@ import Synchronization
 /// them with the core's `handle`. Stops on SIGTERM/SIGINT after finishing requests in flight.
 public final class FastCGIServer: Sendable {
     public typealias Handler = @Sendable (Request) -> Response
+    /// How many body bytes to read for a request (its params known); 0: its stdin is never read.
+    public typealias BodyLimit = @Sendable (Request) -> Int
 
     let listener: FastCGIListener
     let workers: Int
     let readTimeout: Duration
     let handler: Handler
+    let bodyLimit: BodyLimit
     let logger: Logger
     private let state = StopFlag()
     /// A pipe whose read end wakes every worker's poll() when written: the stop signal for the pool.
     private let wake: (read: Int32, write: Int32)
 
-    public init(listener: FastCGIListener, workers: Int, readTimeout: Duration, logger: Logger, handler: @escaping Handler) {
+    public init(listener: FastCGIListener, workers: Int, readTimeout: Duration, logger: Logger, bodyLimit: @escaping BodyLimit,
+                handler: @escaping Handler) {
         self.listener = listener
         self.readTimeout = readTimeout
         self.workers = workers
         self.handler = handler
+        self.bodyLimit = bodyLimit
         self.logger = logger
         var fds: [Int32] = [-1, -1]
         // Without a wake pipe the pool could not be stopped; nothing sensible can run without one.
@@ -98,8 +103,20 @@ public final class FastCGIServer: Sendable {
             }
             // Negative: bad records or a silent peer; libfcgi has closed that connection, the worker goes on.
             guard connection.readRequest() >= 0 else { continue }
+            var request = connection.currentRequest()
+            let limit = bodyLimit(request)
+            if limit > 0 {
+                guard connection.readBody(into: &request, limit: limit) else {
+                    logger.debug("the request body did not arrive: stdin broke or timed out", metadata: ["path": "\(request.scriptPath)"])
+                    connection.finish()
+                    continue
+                }
+                logger.debug("request body read", metadata: [
+                    "path": "\(request.scriptPath)", "bytes": "\(request.body.count)", "too_large": "\(request.bodyTooLarge)",
+                ])
+            }
             // A request that was already arriving when the stop came is still answered.
-            let response = handler(connection.currentRequest())
+            let response = handler(request)
             if !connection.write(response) {
                 logger.debug("the web server closed the connection before the answer was written", metadata: ["status": "\(response.status)"])
             }

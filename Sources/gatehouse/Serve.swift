@@ -50,7 +50,8 @@ struct Serve: ParsableCommand {
             throw ExitCode(1)
         }
         let server = FastCGIServer(listener: listener, workers: config.server.workers,
-                                    readTimeout: config.server.readTimeout, logger: logger) { app.handle($0) }
+                                    readTimeout: config.server.readTimeout, logger: logger,
+                                    bodyLimit: { app.bodyLimit(for: $0) }) { app.handle($0) }
         logger.info("listening", metadata: [
             "listen": "\(config.server.listen)", "workers": "\(config.server.workers)",
             "providers": "\(config.auth.providers.keys.sorted().joined(separator: ","))", "version": "\(GatehouseCommand.version)",

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """A small, deliberately misbehaving OpenID Connect provider for Gatehouse's relying-party tests.
 
-Serves the 20 OpenID Foundation Basic RP and Config RP certification cases (listed in CASES below) plus extras:
+Serves the 20 OpenID Foundation Basic RP and Config RP certification cases and the 8 RP-initiated back-channel
+logout cases (listed in CASES below) plus extras:
 `slow` (token endpoint sleeps 30 s), `garbage` (discovery answers non-JSON bytes), and RFC 9207's
 `iss-advertised` (discovery says `authorization_response_iss_parameter_supported`, callbacks carry `iss`),
 `iss-advertised-omitted` (says so, but leaves `iss` out) and `iss-omitted` (neither).
@@ -12,6 +13,12 @@ Every case is its own issuer:
     endpoints      <issuer>/authorize  <issuer>/token  <issuer>/userinfo  <issuer>/end_session
     keys           <issuer>/jwks   (rp-key-rotation-op-sign-key: <issuer>/jwks-<generation>.json, see below)
     test control   GET /_log (JSON list of the requests seen), POST /_reset (clear it), GET / (list of cases)
+                   POST <issuer>/send-backchannel-logout  {"uri": ..., "sub": ..., "sid": ...}: mints the case's
+                        logout token, POSTs it (form field logout_token) to uri (loopback only) and answers
+                        {"status", "headers", "body", "logout_token"} of the relying party's answer; a given
+                        "logout_token" is sent again as it is (a replay), "claims" are merged into a minted one
+                   POST /users/<sub>/revoke-tokens: every refresh token family (and access token) of that user ends
+                   PUT /users/<sub>  {claim: value, ...}: changes the user's claims (null removes one)
 
 Usage: python3 rp_provider.py --port PORT [--host 127.0.0.1] [--client-id ID] [--client-secret SECRET]
 Prints `READY http://HOST:PORT` once listening (--port 0 picks a free port); exits 0 on SIGTERM/SIGINT.
@@ -25,7 +32,14 @@ The provider is strict where a relying party can get things wrong:
     refuses a verifier (downgrade protection);
   * codes are single-use (the first redemption attempt that passes client authentication consumes the code),
     bound to the client and the redirect_uri, valid 120 s; the authorization request must ask for `openid`;
-  * userinfo accepts the access token only in `Authorization: Bearer`; a token in the query or body gets 401.
+  * userinfo accepts the access token only in `Authorization: Bearer`; a token in the query or body gets 401;
+  * every code exchange also issues a refresh token. `grant_type=refresh_token` rotates it: a new access token,
+    refresh token and ID token (same sub and sid, fresh iat/exp, no nonce) each time, the old refresh token
+    invalid. Presenting an invalidated one again is 400 invalid_grant and revokes its whole family (RFC 9700
+    4.14.2). The request log shows each token request's grant_type, never a token value.
+Provider sessions: an authorization request without the provider's session cookie (`op_session`, per case) starts
+a provider session with a new `sid`; with it (same user), the session and its `sid` go on. Every ID token carries
+the `sid`; end_session ends the provider session. Discovery advertises back-channel logout with `sid`.
 Redirect URIs are not pre-registered: any absolute http(s) redirect_uri is accepted at /authorize.
 UserInfo returns `sub`, `groups` and the claims of the requested scopes (profile, email, phone, address); the ID
 token always carries email, email_verified, name, preferred_username and groups. `login_hint` picks the user
@@ -48,11 +62,14 @@ import signal
 import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, unquote_plus, urlencode, urlsplit, urlunsplit
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 # Per-case behaviour. Keys: claims (override ID token claims), drop (remove ID token claims), keys (which key set
 # signs: default/single/multiple), kid (False: no kid in the JWS header), alg ("none": unsigned), bad_sig (sort the
@@ -91,7 +108,23 @@ CASES = {
     # never publishes (each would make the client fetch the key set again, were it not rate-limited).
     "iss-wrong": {"iss_value": "https://mix-up.example"},
     "rp-id_token-kid-unknown": {"kid_name": "never-published"},
+    # RP-initiated back-channel logout (Back-Channel Logout 1.0): logins as usual; the logout token that
+    # send-backchannel-logout mints is correct in the first case and wrong in one way in each other one. Keys of
+    # "logout": claims (override), drop (remove), alg ("none": unsigned; "ES256": signed by the case's published EC
+    # signing key, while discovery advertises RS256 only for ID tokens; "HS256": an HMAC with the client secret).
+    "rp-backchannel-rpinitlogout": {"logout": {}},
+    "rp-backchannel-rpinitlogout-lt-alg-none": {"logout": {"alg": "none"}},
+    "rp-backchannel-rpinitlogout-lt-no-event": {"logout": {"drop": ["events"]}},
+    "rp-backchannel-rpinitlogout-lt-with-nonce": {"logout": {"claims": {"nonce": "012345678"}}},
+    "rp-backchannel-rpinitlogout-lt-wrong-alg": {"keys": "single", "logout": {"alg": "ES256"}},
+    "rp-backchannel-rpinitlogout-lt-wrong-aud": {"logout": {"claims": {"aud": "https://example.com/"}}},
+    "rp-backchannel-rpinitlogout-lt-wrong-event": {
+        "logout": {"claims": {"events": {"http://schemas.openid.net/event/not-backchannel-logout": {}}}}},
+    "rp-backchannel-rpinitlogout-lt-wrong-issuer": {"logout": {"claims": {"iss": "https://example.org/"}}},
+    # Not a certification case: the other wrong algorithm, an HMAC keyed with the client secret.
+    "backchannel-lt-hs256": {"logout": {"alg": "HS256"}},
 }
+BACKCHANNEL_EVENT = "http://schemas.openid.net/event/backchannel-logout"
 
 USERS = {
     "diana": {
@@ -131,9 +164,16 @@ def s256(verifier: str) -> str:
     return b64u(hashlib.sha256(verifier.encode("ascii")).digest())
 
 
-def user_for(sub: str) -> dict:
-    return USERS.get(sub) or {"sub": sub, "name": sub.title(), "preferred_username": sub,
-                              "email": f"{sub}@example.org", "email_verified": True, "groups": []}
+def user_for(sub: str, overrides: dict | None = None) -> dict:
+    user = dict(USERS.get(sub) or {"sub": sub, "name": sub.title(), "preferred_username": sub,
+                                   "email": f"{sub}@example.org", "email_verified": True, "groups": []})
+    for name, value in (overrides or {}).items():
+        if value is None:
+            user.pop(name, None)
+        else:
+            user[name] = value
+    user["sub"] = sub
+    return user
 
 
 def add_query(url: str, params: dict) -> str:
@@ -165,6 +205,10 @@ class Key:
 
     def sign_rs256(self, data: bytes) -> bytes:
         return self.private.sign(data, padding.PKCS1v15(), hashes.SHA256())
+
+    def sign_es256(self, data: bytes) -> bytes:
+        r, s = decode_dss_signature(self.private.sign(data, ec.ECDSA(hashes.SHA256())))
+        return r.to_bytes(32, "big") + s.to_bytes(32, "big")
 
 
 # Static key sets: (kty, use, kid) per key; the index of the key that signs. Generated lazily, once.
@@ -221,6 +265,14 @@ class Provider:
         self.key_sets = {}
         self.rotations = {name: Rotation(cfg["rotate"] == "reset") for name, cfg in CASES.items() if "rotate" in cfg}
         self.codes, self.used_codes, self.tokens, self.log = {}, set(), {}, []
+        # Refresh tokens: token -> {family, case, client_id, sub, sid, scope, auth_time, used, expires};
+        # families: id -> {"revoked": bool, "sub": ...}. Provider sessions: sid -> {"case", "sub"}.
+        self.refresh_tokens, self.families, self.op_sessions = {}, {}, {}
+        self.user_overrides: dict[str, dict] = {}
+
+    def user(self, sub: str) -> dict:
+        with self.lock:
+            return user_for(sub, self.user_overrides.get(sub))
 
     def key_set(self, name: str) -> tuple:
         with self.lock:
@@ -241,12 +293,14 @@ class Provider:
         return keys[signer]
 
     def id_token(self, case: str, issuer: str, grant: dict, access_token: str) -> tuple:
-        cfg, now, user = CASES[case], int(time.time()), user_for(grant["sub"])
+        cfg, now, user = CASES[case], int(time.time()), self.user(grant["sub"])
         claims = {"iss": issuer, "sub": user["sub"], "aud": grant["client_id"], "exp": now + cfg.get("exp_in", 300), "iat": now,
                   "auth_time": grant["auth_time"],
                   "at_hash": b64u(hashlib.sha256(access_token.encode("ascii")).digest()[:16])}
-        if grant["nonce"] is not None:
+        if grant.get("nonce") is not None:
             claims["nonce"] = grant["nonce"]
+        if grant.get("sid"):
+            claims["sid"] = grant["sid"]
         claims.update({k: user[k] for k in ID_TOKEN_USER_CLAIMS if k in user})
         claims.update(cfg.get("claims", {}))
         for name in cfg.get("drop", ()):
@@ -264,6 +318,54 @@ class Provider:
             signature = "".join(sorted(signature))
         return signing_input + "." + signature, header
 
+    def logout_token(self, case: str, issuer: str, sub: str | None, sid: str | None, extra: dict | None = None) -> str:
+        """A Back-Channel Logout 1.0 logout token for the case, misbehaving as the case's "logout" says."""
+        cfg, now = CASES[case].get("logout", {}), int(time.time())
+        claims = {"iss": issuer, "aud": self.client_id, "iat": now, "exp": now + 120, "jti": secrets.token_urlsafe(16),
+                  "events": {BACKCHANNEL_EVENT: {}}}
+        if sub is not None:
+            claims["sub"] = sub
+        if sid is not None:
+            claims["sid"] = sid
+        claims.update(cfg.get("claims", {}))
+        for name in cfg.get("drop", ()):
+            claims.pop(name, None)
+        claims.update(extra or {})
+        alg = cfg.get("alg", "RS256")
+        header = {"alg": alg, "typ": "logout+jwt"}
+        key = None
+        if alg == "RS256":
+            key = self.rotations[case].keys()[0] if case in self.rotations else self.signing_key(case)
+        elif alg == "ES256":
+            key = next(k for k in self.published_keys(case) if k.kty == "EC" and k.use == "sig")
+        if key is not None:
+            header["kid"] = key.kid
+        signing_input = (b64u(json.dumps(header).encode()) + "." + b64u(json.dumps(claims).encode())).encode("ascii")
+        if alg == "none":
+            signature = b""
+        elif alg == "HS256":
+            signature = hmac.new(self.client_secret.encode(), signing_input, hashlib.sha256).digest()
+        elif alg == "ES256":
+            signature = key.sign_es256(signing_input)
+        else:
+            signature = key.sign_rs256(signing_input)
+        return signing_input.decode("ascii") + "." + b64u(signature)
+
+    def new_refresh_token(self, grant: dict, family: str) -> str:
+        token = secrets.token_urlsafe(32)
+        with self.lock:
+            self.refresh_tokens[token] = {
+                "family": family, "case": grant["case"], "client_id": grant["client_id"], "sub": grant["sub"],
+                "sid": grant.get("sid"), "scope": grant["scope"], "auth_time": grant["auth_time"], "used": False,
+                "expires": time.time() + 86400}
+        return token
+
+    def revoke_family(self, family: str):
+        """Caller holds the lock. The family's refresh tokens and access tokens all stop working."""
+        self.families[family]["revoked"] = True
+        for token in [t for t, g in self.tokens.items() if g.get("family") == family]:
+            del self.tokens[token]
+
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -279,10 +381,14 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         self.dispatch("POST")
 
+    def do_PUT(self):
+        self.dispatch("PUT")
+
     # --- plumbing ---------------------------------------------------------------------------------------------
 
     def dispatch(self, method: str):
         self.op: Provider = self.server.provider
+        self.extra_headers = {}   # per request: one handler serves every request of a kept-alive connection
         url = urlsplit(self.path)
         self.query = dict(parse_qsl(url.query, keep_blank_values=True))
         length = int(self.headers.get("Content-Length") or 0)
@@ -320,6 +426,9 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(200, {"ok": True})
         if path == "/":
             return self.send(200, {"cases": sorted(CASES)})
+        users = re.fullmatch(r"/users/([^/]+)(/revoke-tokens)?", path)
+        if users:
+            return self.user_control(method, unquote_plus(users.group(1)), bool(users.group(2)))
         case, _, rest = path.lstrip("/").partition("/")
         if case not in CASES:
             return self.send(404, {"error": "not_found", "error_description": f"unknown case {case!r}"})
@@ -339,7 +448,9 @@ class Handler(BaseHTTPRequestHandler):
         if rest == "userinfo":
             return self.userinfo(case)
         if rest == "end_session":
-            return self.end_session({**self.query, **self.form})
+            return self.end_session(case, {**self.query, **self.form})
+        if rest == "send-backchannel-logout" and method == "POST":
+            return self.send_backchannel_logout(case, issuer)
         self.send(404, {"error": "not_found", "error_description": f"no endpoint {rest!r} in case {case!r}"})
 
     def send(self, status: int, body, ctype: str = "application/json", headers: dict | None = None):
@@ -385,14 +496,16 @@ class Handler(BaseHTTPRequestHandler):
             "end_session_endpoint": f"{issuer}/end_session",
             "response_types_supported": ["code"],
             "response_modes_supported": ["query"],
-            "grant_types_supported": ["authorization_code"],
+            "grant_types_supported": ["authorization_code", "refresh_token"],
             "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": ["none"] if cfg.get("alg") == "none" else ["RS256"],
             "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
             "code_challenge_methods_supported": ["S256"],
+            "backchannel_logout_supported": True,
+            "backchannel_logout_session_supported": True,
             **({"authorization_response_iss_parameter_supported": True} if cfg.get("iss_supported") else {}),
             "scopes_supported": ["openid", "profile", "email", "phone", "address"],
-            "claims_supported": sorted({"sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "groups",
+            "claims_supported": sorted({"sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "groups", "sid",
                                         *(c for cs in SCOPE_CLAIMS.values() for c in cs)}),
         })
 
@@ -417,7 +530,7 @@ class Handler(BaseHTTPRequestHandler):
             if not CASES[case].get("omit_iss"):
                 params["iss"] = CASES[case].get("iss_value", issuer)
             self.entry["error"] = params.get("error")
-            self.send(302, b"", "text/plain", {"Location": add_query(redirect_uri, params)})
+            self.send(302, b"", "text/plain", {"Location": add_query(redirect_uri, params), **self.extra_headers})
 
         if p.get("response_type") != "code":
             return back(error="unsupported_response_type", error_description="only response_type=code")
@@ -426,13 +539,34 @@ class Handler(BaseHTTPRequestHandler):
         challenge, method = p.get("code_challenge"), p.get("code_challenge_method")
         if (challenge or method) and (method != "S256" or not challenge):
             return back(error="invalid_request", error_description="PKCE: code_challenge with method S256 only")
-        code = secrets.token_urlsafe(24)
+        code, sub = secrets.token_urlsafe(24), p.get("login_hint") or "diana"
+        sid, new_session = self.provider_session(case, sub)
+        self.entry.update(sub=sub, sid=sid)
         with self.op.lock:
             self.op.codes[code] = {
                 "case": case, "client_id": p["client_id"], "redirect_uri": redirect_uri, "nonce": p.get("nonce"),
-                "code_challenge": challenge, "scope": p.get("scope", ""), "sub": p.get("login_hint") or "diana",
+                "code_challenge": challenge, "scope": p.get("scope", ""), "sub": sub, "sid": sid,
                 "auth_time": int(time.time()), "expires": time.time() + 120}
+        self.extra_headers = {"Set-Cookie": f"op_session={sid}; Path=/{case}/; HttpOnly"} if new_session else {}
         back(code=code)
+
+    def session_cookie(self) -> str | None:
+        for part in (self.headers.get("Cookie") or "").split(";"):
+            name, _, value = part.strip().partition("=")
+            if name == "op_session":
+                return value
+        return None
+
+    def provider_session(self, case: str, sub: str) -> tuple:
+        """The sid of this browser's provider session for that user, or a new one: (sid, new?)."""
+        sid = self.session_cookie()
+        with self.op.lock:
+            known = self.op.op_sessions.get(sid)
+            if known and known == {"case": case, "sub": sub}:
+                return sid, False
+            sid = secrets.token_urlsafe(16)
+            self.op.op_sessions[sid] = {"case": case, "sub": sub}
+        return sid, True
 
     def client_authentication(self):
         """Returns the authenticated client_id, or None after answering with an error."""
@@ -469,12 +603,38 @@ class Handler(BaseHTTPRequestHandler):
             time.sleep(self.op.slow_seconds if self.op.slow_seconds is not None else delay)
         if not self.is_form:
             return self.fail(400, "invalid_request", "body must be application/x-www-form-urlencoded")
-        self.entry["params"] = {k: ("<redacted>" if k == "client_secret" else v) for k, v in self.form.items()}
+        secret_fields = ("client_secret", "refresh_token")
+        self.entry["params"] = {k: ("<redacted>" if k in secret_fields else v) for k, v in self.form.items()}
+        self.entry["grant_type"] = self.form.get("grant_type")
         client_id = self.client_authentication()
         if client_id is None:
             return
-        if self.form.get("grant_type") != "authorization_code":
-            return self.fail(400, "unsupported_grant_type", "only authorization_code")
+        if self.form.get("grant_type") == "authorization_code":
+            grant = self.code_grant(case, client_id)
+            family = secrets.token_urlsafe(12)
+            if grant is not None:
+                with self.op.lock:
+                    self.op.families[family] = {"revoked": False, "sub": grant["sub"]}
+        elif self.form.get("grant_type") == "refresh_token":
+            grant = self.refresh_grant(case, client_id)
+            family = grant and grant["family"]
+        else:
+            return self.fail(400, "unsupported_grant_type", "only authorization_code and refresh_token")
+        if grant is None:
+            return
+        access_token = secrets.token_urlsafe(32)
+        with self.op.lock:
+            self.op.tokens[access_token] = {"case": case, "sub": grant["sub"], "scope": grant["scope"], "family": family,
+                                            "expires": time.time() + 300}
+        refresh_token = self.op.new_refresh_token(grant, family)
+        id_token, header = self.op.id_token(case, issuer, grant, access_token)
+        self.entry.update(alg=header["alg"], kid=header.get("kid"), sub=grant["sub"], sid=grant.get("sid"))
+        self.send(200, {"access_token": access_token, "token_type": "Bearer", "expires_in": 300,
+                        "scope": grant["scope"], "id_token": id_token, "refresh_token": refresh_token},
+                  headers={"Pragma": "no-cache"})
+
+    def code_grant(self, case: str, client_id: str) -> dict | None:
+        """The grant of an authorization code (used up), or None after answering with an error."""
         code = self.form.get("code", "")
         with self.op.lock:
             grant = self.op.codes.pop(code, None)
@@ -500,14 +660,35 @@ class Handler(BaseHTTPRequestHandler):
             return self.fail(400, "invalid_grant", "code_verifier sent but no code_challenge was")
         else:
             self.entry["pkce"] = "not_used"
-        access_token = secrets.token_urlsafe(32)
+        return grant
+
+    def refresh_grant(self, case: str, client_id: str) -> dict | None:
+        """Rotation: the presented refresh token is used up; one presented again revokes its family. The grant for
+        the new tokens (same user, sid, scope and auth_time; no nonce), or None after answering with an error."""
+        token = self.form.get("refresh_token", "")
         with self.op.lock:
-            self.op.tokens[access_token] = {"case": case, "sub": grant["sub"], "scope": grant["scope"],
-                                            "expires": time.time() + 300}
-        id_token, header = self.op.id_token(case, issuer, grant, access_token)
-        self.entry.update(alg=header["alg"], kid=header.get("kid"))
-        self.send(200, {"access_token": access_token, "token_type": "Bearer", "expires_in": 300,
-                        "scope": grant["scope"], "id_token": id_token}, headers={"Pragma": "no-cache"})
+            held = self.op.refresh_tokens.get(token)
+            family = self.op.families.get(held["family"]) if held else None
+            if held is None or held["case"] != case or held["client_id"] != client_id:
+                outcome = "unknown"
+            elif family["revoked"] or held["expires"] < time.time():
+                outcome = "revoked"
+            elif held["used"]:
+                outcome = "reused"
+                self.op.revoke_family(held["family"])
+            else:
+                outcome = "rotated"
+                held["used"] = True
+        self.entry["refresh"] = outcome
+        if outcome == "unknown":
+            return self.fail(400, "invalid_grant", "unknown refresh token, or issued for another case or client")
+        if outcome == "revoked":
+            return self.fail(400, "invalid_grant", "refresh token revoked or expired")
+        if outcome == "reused":
+            return self.fail(400, "invalid_grant", "refresh token already used: every token of its family is revoked")
+        self.entry["pkce"] = "not_used"
+        return {"case": case, "client_id": client_id, "sub": held["sub"], "sid": held["sid"], "scope": held["scope"],
+                "auth_time": held["auth_time"], "nonce": None, "family": held["family"]}
 
     def userinfo(self, case: str):
         realm = 'Bearer realm="gatehouse-test-op"'
@@ -522,19 +703,80 @@ class Handler(BaseHTTPRequestHandler):
         if not grant or grant["case"] != case or grant["expires"] < time.time():
             return self.fail(401, "invalid_token", "unknown or expired access token",
                              {"WWW-Authenticate": realm + ', error="invalid_token"'})
-        user, scopes = user_for(grant["sub"]), grant["scope"].split()
+        user, scopes = self.op.user(grant["sub"]), grant["scope"].split()
         names = ["sub", "groups"] + [c for s in scopes for c in SCOPE_CLAIMS.get(s, [])]
         claims = {k: user[k] for k in names if k in user}
         claims.update(CASES[case].get("userinfo", {}))
         self.send(200, claims)
 
-    def end_session(self, p: dict):
+    def end_session(self, case: str, p: dict):
         self.entry["params"] = p
+        sid = self.session_cookie()
+        with self.op.lock:
+            ended = self.op.op_sessions.pop(sid, None) if sid else None
+        self.entry["sid"] = sid if ended else None
+        clear = {"Set-Cookie": f"op_session=; Path=/{case}/; Max-Age=0"} if ended else {}
         target = p.get("post_logout_redirect_uri")
         if target:
             params = {"state": p["state"]} if "state" in p else {}
-            return self.send(302, b"", "text/plain", {"Location": add_query(target, params)})
-        self.html(200, "Signed out", "You have been signed out of the test provider.")
+            return self.send(302, b"", "text/plain", {"Location": add_query(target, params), **clear})
+        self.send(200, "<!doctype html><title>Signed out</title><h1>Signed out</h1>"
+                       "<p>You have been signed out of the test provider.</p>", "text/html; charset=utf-8", clear)
+
+    def json_body(self):
+        try:
+            body = json.loads(self.raw_body or b"{}")
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            self.fail(400, "invalid_request", "send a JSON object")
+            return None
+        return body
+
+    def send_backchannel_logout(self, case: str, issuer: str):
+        """Test control: mint the case's logout token (or take the given one, for a replay) and POST it to the
+        relying party's back-channel logout URI, server to server; answer with what the relying party answered."""
+        self.entry["endpoint"] = "send-backchannel-logout"
+        p = self.json_body()
+        if p is None:
+            return
+        uri = p.get("uri", "")
+        host = urlsplit(uri).hostname or ""
+        if urlsplit(uri).scheme not in ("http", "https") or not (host.startswith("127.") or host == "localhost"):
+            return self.fail(400, "invalid_request", "uri must be an http(s) URL on a loopback address")
+        token = p.get("logout_token") or self.op.logout_token(case, issuer, p.get("sub"), p.get("sid"), p.get("claims"))
+        request = urllib.request.Request(uri, data=urlencode({"logout_token": token}).encode(), method="POST",
+                                         headers={"Content-Type": "application/x-www-form-urlencoded"})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                status, headers, body = answer.status, dict(answer.headers.items()), answer.read()
+        except urllib.error.HTTPError as error:
+            status, headers, body = error.code, dict(error.headers.items()), error.read()
+        self.entry.update(sub=p.get("sub"), sid=p.get("sid"), rp_status=status, replay="logout_token" in p)
+        self.send(200, {"status": status, "headers": headers, "body": body.decode("utf-8", "replace"),
+                        "logout_token": token})
+
+    def user_control(self, method: str, sub: str, revoke: bool):
+        """Test control: POST /users/<sub>/revoke-tokens, PUT /users/<sub> {claims}."""
+        self.entry.update(endpoint="revoke-tokens" if revoke else "user", sub=sub)
+        if revoke and method == "POST":
+            with self.op.lock:
+                families = [f for f, v in self.op.families.items() if v["sub"] == sub and not v["revoked"]]
+                for family in families:
+                    self.op.revoke_family(family)
+                for token in [t for t, g in self.op.tokens.items() if g["sub"] == sub]:
+                    del self.op.tokens[token]
+            return self.send(200, {"revoked_families": len(families)})
+        if not revoke and method == "PUT":
+            changes = self.json_body()
+            if changes is None:
+                return
+            with self.op.lock:
+                self.op.user_overrides.setdefault(sub, {}).update({k: v for k, v in changes.items() if k != "sub"})
+            return self.send(200, self.op.user(sub))
+        if not revoke and method == "GET":
+            return self.send(200, self.op.user(sub))
+        self.fail(405, "invalid_request", "POST /users/<sub>/revoke-tokens, GET or PUT /users/<sub>")
 
 
 def main(argv=None):

@@ -4,6 +4,8 @@ import signal
 import socket
 import stat
 import subprocess
+import threading
+import time
 
 import pytest
 
@@ -161,3 +163,75 @@ def test_silent_connections_are_closed_and_do_not_starve_the_pool(gatehouse):
         s.settimeout(10)
         assert s.recv(1) == b"", "the silent connection is closed by Gatehouse"
         s.close()
+
+
+BACKCHANNEL = "/oauth2/backchannel_logout"
+
+
+def post_params(path, content_length=None, **extra):
+    """A POST as nginx's `fastcgi_pass` sends it (CONTENT_LENGTH only when given)."""
+    p = {"REQUEST_METHOD": "POST", "REQUEST_URI": path, "DOCUMENT_URI": path, "SCRIPT_NAME": path, "HTTP_HOST": "localhost",
+         "CONTENT_TYPE": "application/x-www-form-urlencoded", "REMOTE_ADDR": "127.0.0.1"}
+    if content_length is not None:
+        p["CONTENT_LENGTH"] = str(content_length)
+    p.update(extra)
+    return p
+
+
+@pytest.mark.parametrize("path, status", [("/oauth2/userinfo", 200), ("/oauth2/sign_out", 302), ("/oauth2/forbidden", 403),
+                                          ("/oauth2/auth", 401), ("/oauth2/nowhere", 404)])
+def test_the_body_of_other_routes_is_never_read(gatehouse, path, status):
+    """Params, a CONTENT_LENGTH, and no stdin record at all: answered at once, not after the 2 s read timeout."""
+    started = time.monotonic()
+    r = fcgi_client.request(gatehouse.address, post_params(path, 100), stdin=None, timeout=5)
+    assert r.status == status
+    assert time.monotonic() - started < 1.5, "the answer waited for a body"
+
+
+def test_an_authorizer_never_reads_a_body_even_on_the_backchannel_path(gatehouse):
+    started = time.monotonic()
+    r = fcgi_client.request(gatehouse.address, post_params(BACKCHANNEL, 100), role=fcgi_client.AUTHORIZER, stdin=None, timeout=5)
+    assert r.status == 401, "the Authorizer role is always the check"
+    assert time.monotonic() - started < 1.5
+
+
+@pytest.mark.parametrize("declared", [True, False], ids=["content-length", "no-content-length"])
+def test_a_backchannel_body_over_16k_is_413(gatehouse_factory, declared):
+    g = gatehouse_factory(extra_gatehouse='log_level = "debug"')
+    body = b"logout_token=" + b"a" * 20_000
+    r = fcgi_client.request(g.address, post_params(BACKCHANNEL, len(body) if declared else None), stdin=body, timeout=5)
+    assert r.status == 413
+    g.wait_for_log("too_large=true")
+    # Exactly the limit is not too large (the route itself judges it).
+    at_limit = b"logout_token=" + b"a" * (16_384 - 13)
+    r = fcgi_client.request(g.address, post_params(BACKCHANNEL, len(at_limit) if declared else None), stdin=at_limit, timeout=5)
+    assert r.status != 413
+    g.wait_for_log("request body read bytes=16384 path=/oauth2/backchannel_logout too_large=false")
+
+
+def test_a_backchannel_body_is_read_up_to_content_length(gatehouse_factory):
+    g = gatehouse_factory(extra_gatehouse='log_level = "debug"')
+    fcgi_client.request(g.address, post_params(BACKCHANNEL, 17), stdin=b"logout_token=abcd" + b"&more=ignored", timeout=5)
+    g.wait_for_log("request body read bytes=17 ")
+    # A body shorter than declared ends with its stdin end record.
+    fcgi_client.request(g.address, post_params(BACKCHANNEL, 500), stdin=b"logout_token=x", timeout=5)
+    g.wait_for_log("request body read bytes=14 ")
+
+
+def test_a_backchannel_body_that_never_ends_frees_its_worker(gatehouse_factory):
+    """Part of a body and then silence: the read timeout (2 s) ends that connection without an answer (libfcgi
+    only closes its records); the other workers go on."""
+    g = gatehouse_factory(extra_gatehouse='log_level = "trace"')
+    raw = fcgi_client.build_request(post_params(BACKCHANNEL, 1000), stdin=None) + fcgi_client.record(fcgi_client.STDIN, b"logout_token=")
+    started = time.monotonic()
+    stalled = threading.Thread(target=lambda: result.append(fcgi_client.exchange(g.address, raw, timeout=10)))
+    result = []
+    stalled.start()
+    g.wait_for_log("connection accepted")
+    assert fcgi_client.request(g.address, auth_params()).status == 401, "another worker answers meanwhile"
+    stalled.join(10)
+    stdout, _, _ = result[0]
+    assert stdout == b"", "no answer to a body that never arrived"
+    assert 1.5 < time.monotonic() - started < 8
+    g.wait_for_log("the request body did not arrive")
+    assert g.proc.poll() is None

@@ -1,6 +1,7 @@
 """Self-check of the misbehaving OpenID provider fixture (rp_provider.py): does each case misbehave as designed?"""
 import base64
 import hashlib
+import hmac
 import json
 import secrets
 import signal
@@ -14,7 +15,7 @@ import pytest
 import requests
 from joserfc import jwt
 from joserfc.errors import BadSignatureError
-from joserfc.jwk import KeySet, RSAKey
+from joserfc.jwk import ECKey, KeySet, RSAKey
 
 PROVIDER = Path(__file__).with_name("rp_provider.py")
 CLIENT_ID, CLIENT_SECRET = "gatehouse-test", "test-secret-!@#"
@@ -266,3 +267,235 @@ def test_slow_token_endpoint(op):
     with pytest.raises(requests.exceptions.ReadTimeout):
         requests.post(disc["token_endpoint"], data={"grant_type": "authorization_code", "code": q["code"]},
                       headers=basic(), timeout=0.5)
+
+
+# --- provider sessions, back-channel logout, refresh tokens ----------------------------------------------------------
+
+def authorize_in(browser, disc, sub="diana"):
+    """An authorization request from `browser` (a requests.Session: the provider's cookie is kept). Returns the code."""
+    verifier = secrets.token_urlsafe(48)
+    r = browser.get(disc["authorization_endpoint"], allow_redirects=False, timeout=10, params={
+        "response_type": "code", "client_id": CLIENT_ID, "redirect_uri": REDIRECT, "state": "s", "scope": "openid",
+        "nonce": "n1", "login_hint": sub, "code_challenge": b64u(hashlib.sha256(verifier.encode()).digest()),
+        "code_challenge_method": "S256"})
+    assert r.status_code == 302
+    return parse_qs(urlsplit(r.headers["Location"]).query)["code"][0], verifier
+
+
+def sid_of(disc, browser, sub="diana"):
+    code, verifier = authorize_in(browser, disc, sub)
+    r = redeem(disc, code, verifier)
+    assert r.status_code == 200
+    return part(r.json()["id_token"], 1)["sid"]
+
+
+def test_sid_is_one_per_provider_session(op):
+    disc = discover(op, "rp-backchannel-rpinitlogout")
+    assert disc["backchannel_logout_supported"] is True and disc["backchannel_logout_session_supported"] is True
+    assert "sid" in disc["claims_supported"] and "refresh_token" in disc["grant_types_supported"]
+    browser, other = requests.Session(), requests.Session()
+    first = sid_of(disc, browser)
+    assert sid_of(disc, browser) == first, "the same browser's provider session keeps its sid"
+    assert sid_of(disc, other) != first, "another browser is another provider session"
+    assert sid_of(disc, browser, "bruce") != first, "another user is another provider session"
+    ended = sid_of(disc, browser)
+    r = browser.get(disc["end_session_endpoint"], allow_redirects=False, timeout=10)
+    assert r.status_code == 200 and "Max-Age=0" in r.headers["Set-Cookie"]
+    assert sid_of(disc, browser) != ended, "end_session ended it"
+    # The sid and sub are in the token request's log entry; no token value is.
+    entry = [e for e in requests.get(f"{op}/_log", timeout=10).json() if e["endpoint"] == "token"][-1]
+    assert entry["sid"] and entry["sub"] == "diana" and entry["grant_type"] == "authorization_code"
+
+
+class Receiver:
+    """A relying party's back-channel logout endpoint, in miniature: records each POST, answers `status`."""
+
+    def __init__(self):
+        import http.server
+        received, receiver = [], self
+
+        class H(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                received.append({"path": self.path, "content_type": self.headers["Content-Type"], "body": body})
+                answer = b'{"ok":true}' if receiver.status == 200 else b'{"error":"invalid_request","error_description":"no"}'
+                self.send_response(receiver.status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Cache-Control", "no-store")
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+        self.status, self.received = 200, received
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.uri = f"http://127.0.0.1:{self.server.server_address[1]}/oauth2/backchannel_logout"
+
+    def token(self, i=-1) -> str:
+        form = parse_qs(self.received[i]["body"].decode())
+        assert list(form) == ["logout_token"] and self.received[i]["content_type"] == "application/x-www-form-urlencoded"
+        return form["logout_token"][0]
+
+
+@pytest.fixture
+def receiver():
+    r = Receiver()
+    yield r
+    r.server.shutdown()
+
+
+def send_logout(op, case, **body):
+    r = requests.post(f"{op}/{case}/send-backchannel-logout", json=body, timeout=15)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_backchannel_logout_token_is_correct(op, receiver):
+    case = "rp-backchannel-rpinitlogout"
+    disc = discover(op, case)
+    sid = sid_of(disc, requests.Session())
+    sent = send_logout(op, case, uri=receiver.uri, sub="diana", sid=sid)
+    assert sent["status"] == 200 and sent["headers"]["Cache-Control"] == "no-store" and sent["body"] == '{"ok":true}'
+    token = receiver.token()
+    assert sent["logout_token"] == token
+    tok = verify(disc, token)
+    c = tok.claims
+    assert tok.header == {"alg": "RS256", "typ": "logout+jwt", "kid": "gatehouse-test-rsa-1"}
+    assert c["iss"] == disc["issuer"] and c["aud"] == CLIENT_ID and c["sub"] == "diana" and c["sid"] == sid
+    assert c["events"] == {"http://schemas.openid.net/event/backchannel-logout": {}}
+    assert c["exp"] > c["iat"] and len(c["jti"]) >= 16 and "nonce" not in c
+    # A sub alone, or a sid alone; jti fresh each time.
+    send_logout(op, case, uri=receiver.uri, sub="diana")
+    assert "sid" not in part(receiver.token(), 1) and part(receiver.token(), 1)["jti"] != c["jti"]
+    send_logout(op, case, uri=receiver.uri, sid=sid)
+    assert "sub" not in part(receiver.token(), 1)
+    # The relying party's refusal comes back as it was.
+    receiver.status = 400
+    refused = send_logout(op, case, uri=receiver.uri, sub="diana", sid=sid)
+    assert refused["status"] == 400 and json.loads(refused["body"])["error"] == "invalid_request"
+
+
+def test_backchannel_replay_sends_the_same_token_again(op, receiver):
+    case = "rp-backchannel-rpinitlogout"
+    first = send_logout(op, case, uri=receiver.uri, sub="diana", sid="s1")
+    again = send_logout(op, case, uri=receiver.uri, logout_token=first["logout_token"])
+    assert again["logout_token"] == first["logout_token"] and receiver.token(0) == receiver.token(1)
+    log = [e for e in requests.get(f"{op}/_log", timeout=10).json() if e["endpoint"] == "send-backchannel-logout"]
+    assert [e["replay"] for e in log[-2:]] == [False, True] and log[-1]["rp_status"] == 200
+
+
+def test_backchannel_only_to_loopback(op):
+    r = requests.post(f"{op}/rp-backchannel-rpinitlogout/send-backchannel-logout", json={"uri": "http://192.0.2.1/x", "sub": "d"},
+                      timeout=10)
+    assert r.status_code == 400
+
+
+@pytest.mark.parametrize("case, check", [
+    ("rp-backchannel-rpinitlogout-lt-alg-none", lambda h, c: h == {"alg": "none", "typ": "logout+jwt"}),
+    ("rp-backchannel-rpinitlogout-lt-no-event", lambda h, c: "events" not in c),
+    ("rp-backchannel-rpinitlogout-lt-with-nonce", lambda h, c: c["nonce"] == "012345678"),
+    ("rp-backchannel-rpinitlogout-lt-wrong-alg", lambda h, c: h["alg"] == "ES256" and h["kid"] == "single-ec-sig"),
+    ("rp-backchannel-rpinitlogout-lt-wrong-aud", lambda h, c: c["aud"] == "https://example.com/"),
+    ("rp-backchannel-rpinitlogout-lt-wrong-event", lambda h, c: list(c["events"]) == ["http://schemas.openid.net/event/not-backchannel-logout"]),
+    ("rp-backchannel-rpinitlogout-lt-wrong-issuer", lambda h, c: c["iss"] == "https://example.org/"),
+    ("backchannel-lt-hs256", lambda h, c: h["alg"] == "HS256"),
+])
+def test_backchannel_logout_token_misbehaves_in_one_way(op, receiver, case, check):
+    disc = discover(op, case)
+    assert disc["id_token_signing_alg_values_supported"] == ["RS256"]
+    send_logout(op, case, uri=receiver.uri, sub="diana", sid="sid-1")
+    token = receiver.token()
+    header, claims = part(token, 0), part(token, 1)
+    assert check(header, claims), (header, claims)
+    # Everything else is as in the correct token.
+    expected = {"iss": disc["issuer"], "aud": CLIENT_ID, "sub": "diana", "sid": "sid-1",
+                "events": {"http://schemas.openid.net/event/backchannel-logout": {}}}
+    changed = {k for k in expected if claims.get(k) != expected[k]}
+    assert len(changed) <= 1, changed
+    signing_input, signature = token.rsplit(".", 1)
+    if header["alg"] == "none":
+        assert signature == ""
+    elif header["alg"] == "HS256":
+        mac = hmac.new(CLIENT_SECRET.encode(), signing_input.encode(), hashlib.sha256).digest()
+        assert signature == b64u(mac)
+    elif header["alg"] == "ES256":
+        key = [k for k in jwks(disc) if k["kid"] == "single-ec-sig"][0]
+        assert jwt.decode(token, ECKey.import_key(key), algorithms=["ES256"]).claims["sub"] == "diana"
+    else:
+        verify(disc, token)
+
+
+def refresh(disc, token, headers=None):
+    return requests.post(disc["token_endpoint"], data={"grant_type": "refresh_token", "refresh_token": token},
+                         headers=basic() if headers is None else headers, timeout=10)
+
+
+def test_refresh_token_rotation(op):
+    case = "rp-id_token-sig-rs256"
+    disc = discover(op, case)
+    code, verifier = authorize_in(requests.Session(), disc)
+    first = redeem(disc, code, verifier).json()
+    old = verify(disc, first["id_token"]).claims
+    assert first["refresh_token"] and old["nonce"] == "n1"
+    r = refresh(disc, first["refresh_token"])
+    assert r.status_code == 200, r.text
+    second = r.json()
+    new = verify(disc, second["id_token"]).claims
+    assert second["refresh_token"] != first["refresh_token"] and second["access_token"] != first["access_token"]
+    assert (new["sub"], new["sid"], new["auth_time"]) == (old["sub"], old["sid"], old["auth_time"]) and "nonce" not in new
+    assert new["iat"] >= old["iat"] and new["exp"] > new["iat"]
+    assert new["at_hash"] == b64u(hashlib.sha256(second["access_token"].encode()).digest()[:16])
+    # Every token works, then the next rotation.
+    r = requests.get(disc["userinfo_endpoint"], headers={"Authorization": f"Bearer {second['access_token']}"}, timeout=10)
+    assert r.status_code == 200
+    third = refresh(disc, second["refresh_token"]).json()
+    # Client authentication is required; another client or case gets nothing.
+    assert refresh(disc, third["refresh_token"], headers={}).status_code == 401
+    other = discover(op, "rp-response_type-code")
+    wrong_case = refresh(other, third["refresh_token"])
+    assert wrong_case.status_code == 400 and wrong_case.json()["error"] == "invalid_grant"
+    assert refresh(disc, "never-issued").json()["error"] == "invalid_grant"
+    # The log shows the grant types, never a token value.
+    log = [e for e in requests.get(f"{op}/_log", timeout=10).json() if e["endpoint"] == "token" and e["case"] == case]
+    assert [e["grant_type"] for e in log[-5:]] == ["authorization_code"] + ["refresh_token"] * 4
+    text = json.dumps(log)
+    for t in (first, second, third):
+        assert t["refresh_token"] not in text and t["access_token"] not in text and t["id_token"] not in text
+
+
+def test_refresh_token_reuse_revokes_the_family(op):
+    disc = discover(op, "rp-id_token-sig-rs256")
+    code, verifier = authorize_in(requests.Session(), disc)
+    first = redeem(disc, code, verifier).json()
+    second = refresh(disc, first["refresh_token"]).json()
+    reused = refresh(disc, first["refresh_token"])
+    assert reused.status_code == 400 and reused.json()["error"] == "invalid_grant"
+    # The whole family is gone: the newest refresh token and its access token too.
+    assert refresh(disc, second["refresh_token"]).json()["error"] == "invalid_grant"
+    r = requests.get(disc["userinfo_endpoint"], headers={"Authorization": f"Bearer {second['access_token']}"}, timeout=10)
+    assert r.status_code == 401
+    log = [e for e in requests.get(f"{op}/_log", timeout=10).json() if e["endpoint"] == "token"]
+    assert [e.get("refresh") for e in log[-3:]] == ["rotated", "reused", "revoked"]
+    # Another login of the same user is another family, untouched.
+    code, verifier = authorize_in(requests.Session(), disc)
+    assert refresh(disc, redeem(disc, code, verifier).json()["refresh_token"]).status_code == 200
+
+
+def test_revoke_tokens_and_change_claims_control(op):
+    disc = discover(op, "rp-id_token-sig-rs256")
+    code, verifier = authorize_in(requests.Session(), disc, sub="carol")
+    tokens = redeem(disc, code, verifier).json()
+    assert verify(disc, tokens["id_token"]).claims["email"] == "carol@example.org"
+    changed = requests.put(f"{op}/users/carol", json={"email": "carol@example.com", "groups": ["auditors"], "name": None}, timeout=10)
+    assert changed.status_code == 200 and changed.json()["groups"] == ["auditors"] and "name" not in changed.json()
+    tokens = refresh(disc, tokens["refresh_token"]).json()
+    claims = verify(disc, tokens["id_token"]).claims
+    assert claims["email"] == "carol@example.com" and claims["groups"] == ["auditors"] and "name" not in claims
+    r = requests.post(f"{op}/users/carol/revoke-tokens", timeout=10)
+    assert r.status_code == 200 and r.json() == {"revoked_families": 1}
+    assert refresh(disc, tokens["refresh_token"]).json()["error"] == "invalid_grant"
+    r = requests.get(disc["userinfo_endpoint"], headers={"Authorization": f"Bearer {tokens['access_token']}"}, timeout=10)
+    assert r.status_code == 401

@@ -72,9 +72,8 @@ class Gatehouse:
         # provider or the check refuses them (`seal` makes sessions of provider "default").
         auth = auth or DEFAULT_PROVIDER
         self.auth, self.extra_gatehouse = auth, extra_gatehouse
-        # Before `extra_gatehouse`, which may end in a sub-table of [gatehouse].
+        # Before `extra_gatehouse`: that may end inside a sub-table ([gatehouse.rules], [gatehouse.providers.x]).
         state = "" if "state =" in extra_gatehouse else f'state = "sqlite:{workdir}/state.db"'
-
         self.config.write_text(f"""
 [auth]
 cookie_secret = "{self.secret}"

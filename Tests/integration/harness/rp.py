@@ -62,3 +62,47 @@ server_metadata_url = "{provider_url}/{case}/.well-known/openid-configuration"
 def token_requests(provider_url, case=CASE):
     return [e for e in requests.get(provider_url + "/_log").json() if e["endpoint"] == "token" and e["case"] == case]
 
+
+
+BACKCHANNEL_CASES = [
+    "rp-backchannel-rpinitlogout", "rp-backchannel-rpinitlogout-lt-alg-none", "rp-backchannel-rpinitlogout-lt-no-event",
+    "rp-backchannel-rpinitlogout-lt-with-nonce", "rp-backchannel-rpinitlogout-lt-wrong-alg",
+    "rp-backchannel-rpinitlogout-lt-wrong-aud", "rp-backchannel-rpinitlogout-lt-wrong-event",
+    "rp-backchannel-rpinitlogout-lt-wrong-issuer", "backchannel-lt-hs256",
+]
+
+
+def provider_tables(provider_url, cases, scope="openid email profile") -> str:
+    """`[auth.<case>]` tables: one Gatehouse provider per rp_provider case (each case is its own issuer)."""
+    return "".join(f"""
+[auth.{case}]
+client_id = "gatehouse-test"
+client_secret = "test-secret-!@#"
+server_metadata_url = "{provider_url}/{case}/.well-known/openid-configuration"
+client_kwargs = {{ scope = "{scope}" }}
+""" for case in cases)
+
+
+def login_through(site_url, provider_url, case, browser=None, provider_browser=None, sub=None, rd="/private/page.html"):
+    """start -> rp_provider /authorize -> callback, through a web server. `browser` holds Gatehouse's cookies,
+    `provider_browser` the provider's (its session: the same one keeps its sid). Returns (browser, sid)."""
+    browser = browser or requests.Session()
+    provider_browser = provider_browser or requests.Session()
+    start = browser.get(f"{site_url}/oauth2/start?provider={case}&rd={urllib.parse.quote(rd, safe='')}", allow_redirects=False)
+    assert start.status_code == 302, start.text[:300]
+    authorize = start.headers["Location"] + (f"&login_hint={urllib.parse.quote(sub)}" if sub else "")
+    back = provider_browser.get(authorize, allow_redirects=False)
+    assert back.status_code == 302, back.text[:300]
+    callback = urllib.parse.urlsplit(back.headers["Location"])
+    done = browser.get(f"{site_url}{callback.path}?{callback.query}", allow_redirects=False)
+    assert done.status_code == 302 and done.headers["Location"] == rd, done.text[:300]
+    assert browser.cookies.get("_gatehouse") or browser.cookies.get("_gatehouse_0"), "no session"
+    return browser, token_requests(provider_url, case)[-1]["sid"]
+
+
+def send_backchannel_logout(provider_url, case, uri, **body) -> dict:
+    """rp_provider mints the case's logout token (sub/sid/claims in `body`, or resends `logout_token`) and POSTs it to
+    `uri`; returns the relying party's answer: {"status", "headers", "body", "logout_token"}."""
+    r = requests.post(f"{provider_url}/{case}/send-backchannel-logout", json={"uri": uri, **body}, timeout=30)
+    assert r.status_code == 200, r.text
+    return r.json()
