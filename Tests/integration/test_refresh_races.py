@@ -7,6 +7,7 @@ import time
 
 import fcgi_client
 import pytest
+import requests
 from harness import CASE, RPClient, auth_params, provider_tables, run_rp_provider, token_requests, wait_for
 
 
@@ -66,3 +67,6 @@ def test_twenty_concurrent_checks_on_two_instances_send_one_refresh(gatehouse_fa
     assert [e["refresh"] for e in second] == ["rotated", "rotated"], "no refresh token was sent twice"
     log = a.log_text() + b.log_text()
     assert "session refresh failed" not in log and "session ended" not in log
+    # No refresh token (the cookie's, nor any rotated one) reaches the debug log of either instance.
+    issued = requests.get(rp_provider + "/_refresh_tokens").json()
+    assert len(issued) >= 3 and not [t for t in issued if t in log]
