@@ -33,8 +33,10 @@
 ///   Worked case of issue 13 (one million users signing out once a day, 30-day cookies: `capacity` 30,000,000):
 ///   2.34 MB a slice, 77.3 MB for 33, bound 79.7 MB (21.3 bits per revoked session); default capacity
 ///   (1,000,000): 2.6 MB. `bench/revocations` measures both (`bench/results/revocations-*.md`): at 30 M a lookup
-///   is one cache miss to DRAM. Backing the slices with 2 MB pages (an mmap arena with `MADV_HUGEPAGE`) saved
-///   only ~15 % of that on our VM, not worth the core's first direct system call.
+///   is one cache miss to DRAM and, in 4 KB pages, a TLB miss (~300 ns chained on our VM, as a plain C read of a
+///   random line in 80 MB). 2 MB pages cut that to ~200 ns, but only an mmap arena of whole 2 MB pages gets them
+///   without huge pages also covering slice tails (2 MB-aligned slices under glibc's `malloc.hugetlb` tunable:
+///   +15 MB resident): system calls the pure core does not make for 100 ns of a 6 µs check.
 ///
 /// Slices are found through a 64-slot ring indexed by slice number; a slice whose ring slot another holds (only
 /// when entries lie more than ~2 lifetimes apart, e.g. `removeExpired` not called) waits in a short overflow
