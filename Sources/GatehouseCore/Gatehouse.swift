@@ -50,6 +50,7 @@ public final class Gatehouse: Sendable {
     let forbidden: Forbidden
     let callback: Callback
     let backchannelLogout: BackChannelLogout
+    let frontchannelLogout: FrontChannelLogout
     let routes: Routes
     /// Requests that may call the provider (start, callback, sign-out) hold one of these while they run, so
     /// some workers always stay free for the auth check however slow the provider is.
@@ -86,6 +87,7 @@ public final class Gatehouse: Sendable {
                             fitting: fitting, logger: environment.logger, keepsRefreshToken: lifecycle != nil, random: environment.random)
         backchannelLogout = BackChannelLogout(config: config, directory: directory, lifecycle: lifecycle, verifier: environment.verifier,
                                               logger: environment.logger)
+        frontchannelLogout = FrontChannelLogout(config: config, directory: directory, lifecycle: lifecycle, logger: environment.logger)
         refresher = lifecycle.map { Refresher(lifecycle: $0, config: config, directory: directory, tokens: tokens, verifier: environment.verifier,
                                               fitting: fitting, logger: environment.logger) }
     }
@@ -140,6 +142,7 @@ public final class Gatehouse: Sendable {
                     log(error, correlationID: nil, ctx)
                     return ErrorResponse.json(for: error)
                 }
+            case routes.frontchannelLogout: return try withProviderSlot { () throws(GatehouseError) in try frontchannelLogout.handle(ctx, now: now) }
             default: throw GatehouseError(.notFound, "There is no page here.")
             }
         } catch {

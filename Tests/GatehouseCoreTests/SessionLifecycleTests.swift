@@ -144,6 +144,18 @@ import Testing
         #expect(check(a, cookie).status == 200)
     }
 
+    @Test func withoutARefreshTokenRequireRefreshEndsTheSessionAfterIntervalAndGrace() throws {
+        let store = MemoryStateStore()
+        let lenient = try app(store), strict = try app(store, config("require_refresh = true"))
+        let cookie = try signIn(lenient, refreshToken: nil)
+        clock.advance(179)
+        #expect(check(strict, cookie).status == 200 && check(lenient, cookie).status == 200)
+        clock.advance(2)
+        #expect(check(strict, cookie).status == 401, "require_refresh: no claims older than refresh_interval + refresh_grace")
+        #expect(check(lenient, cookie).status == 200, "the default: the login's claims until cookie_lifetime")
+        #expect(!strict.refreshStep(timeout: 0), "nothing to refresh with")
+    }
+
     @Test func oneRefreshPerSessionWhileTheLockIsHeld() throws {
         let store = MemoryStateStore()
         let a = try app(store), b = try app(store)

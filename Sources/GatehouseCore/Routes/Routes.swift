@@ -3,6 +3,8 @@ struct Routes: Sendable {
     let auth: String, start: String, callback: String, signOut: String, userinfo: String, forbidden: String
     /// OpenID Connect Back-Channel Logout 1.0: the provider POSTs a logout token here (the only route with a body).
     let backchannelLogout: String
+    /// OpenID Connect Front-Channel Logout 1.0: the provider's logout page frames this with `iss` and `sid`.
+    let frontchannelLogout: String
 
     init(config: GatehouseConfig) {
         let prefix = config.server.prefix
@@ -13,6 +15,7 @@ struct Routes: Sendable {
         userinfo = prefix + "/userinfo"
         forbidden = prefix + "/forbidden"
         backchannelLogout = prefix + "/backchannel_logout"
+        frontchannelLogout = prefix + "/frontchannel_logout"
     }
 
     /// The login start that comes back to `returnTo` (a path and query on this site).
