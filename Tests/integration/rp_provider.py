@@ -56,6 +56,7 @@ import argparse
 import base64
 import hashlib
 import hmac
+import html
 import json
 import re
 import secrets
@@ -114,6 +115,9 @@ CASES = {
     # "logout": claims (override), drop (remove), alg ("none": unsigned; "ES256": signed by the case's published EC
     # signing key, while discovery advertises RS256 only for ID tokens; "HS256": an HMAC with the client secret).
     "rp-backchannel-rpinitlogout": {"logout": {}},
+    # Front-channel logout (case 29): the logout page frames the client's registered frontchannel_logout_uri
+    # (POST /<case>/register-frontchannel {"uri": ...}) with iss and sid.
+    "rp-frontchannel-rpinitlogout": {},
     "rp-backchannel-rpinitlogout-lt-alg-none": {"logout": {"alg": "none"}},
     "rp-backchannel-rpinitlogout-lt-no-event": {"logout": {"drop": ["events"]}},
     "rp-backchannel-rpinitlogout-lt-with-nonce": {"logout": {"claims": {"nonce": "012345678"}}},
@@ -269,6 +273,7 @@ class Provider:
         # Refresh tokens: token -> {family, case, client_id, sub, sid, scope, auth_time, used, expires};
         # families: id -> {"revoked": bool, "sub": ...}. Provider sessions: sid -> {"case", "sub"}.
         self.refresh_tokens, self.families, self.op_sessions = {}, {}, {}
+        self.frontchannel = {}  # case -> the client's frontchannel_logout_uri
         self.user_overrides: dict[str, dict] = {}
 
     def user(self, sub: str) -> dict:
@@ -456,6 +461,14 @@ class Handler(BaseHTTPRequestHandler):
             return self.end_session(case, {**self.query, **self.form})
         if rest == "send-backchannel-logout" and method == "POST":
             return self.send_backchannel_logout(case, issuer)
+        if rest == "register-frontchannel" and method == "POST":
+            self.entry["endpoint"] = "register-frontchannel"
+            body = self.json_body()
+            if body is None:
+                return
+            with self.op.lock:
+                self.op.frontchannel[case] = body.get("uri")
+            return self.send(200, {"ok": True})
         self.send(404, {"error": "not_found", "error_description": f"no endpoint {rest!r} in case {case!r}"})
 
     def send(self, status: int, body, ctype: str = "application/json", headers: dict | None = None):
@@ -508,6 +521,8 @@ class Handler(BaseHTTPRequestHandler):
             "code_challenge_methods_supported": ["S256"],
             "backchannel_logout_supported": True,
             "backchannel_logout_session_supported": True,
+            "frontchannel_logout_supported": True,
+            "frontchannel_logout_session_supported": True,
             **({"authorization_response_iss_parameter_supported": True} if cfg.get("iss_supported") else {}),
             "scopes_supported": ["openid", "profile", "email", "phone", "address"],
             "claims_supported": sorted({"sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "groups", "sid",
@@ -721,6 +736,16 @@ class Handler(BaseHTTPRequestHandler):
             ended = self.op.op_sessions.pop(sid, None) if sid else None
         self.entry["sid"] = sid if ended else None
         clear = {"Set-Cookie": f"op_session=; Path=/{case}/; Max-Age=0"} if ended else {}
+        with self.op.lock:
+            frontchannel = self.op.frontchannel.get(case)
+        if frontchannel and ended:
+            # Front-Channel Logout 1.0: the logout page frames each client's URI with iss and sid.
+            issuer = f"{self.server.base_url}/{case}"
+            src = add_query(frontchannel, {"iss": issuer, "sid": sid})
+            self.entry["frontchannel"] = src
+            return self.send(200, "<!doctype html><title>Signed out</title><h1>Signed out</h1>"
+                                  f'<iframe id="rp" src="{html.escape(src)}" width="400" height="200"></iframe>',
+                             "text/html; charset=utf-8", clear)
         target = p.get("post_logout_redirect_uri")
         if target:
             params = {"state": p["state"]} if "state" in p else {}
