@@ -101,6 +101,30 @@ import Testing
         #expect(try store.changes(after: stale.cursor, now: now).complete, "an older cursor of its own too")
     }
 
+    /// Redis expires keys by its own clock: an entry past its expiry is gone even to a caller that asks with an
+    /// earlier `now` (the contract lets callers pass only the current time; SQLite would still find it).
+    @Test func redissOwnExpiryRemovesEntries() throws {
+        let server = try RedisServer()
+        let store = try server.store()
+        try store.put(entry(.revokedSession, "past", ttl: -5))
+        #expect(try store.get(.revokedSession, "past", now: now - 10) == nil)
+        #expect(try store.changes(after: nil, now: now - 10).entries.isEmpty)
+    }
+
+    /// Only writes of mirrored kinds are announced, so only they wake another instance's `waitForChange`
+    /// (SQLite's wakes for every commit to the file).
+    @Test func writesOfUnmirroredKindsWakeNobody() throws {
+        let server = try RedisServer()
+        let store = try server.store()
+        let other = try server.store()
+        _ = try store.changes(after: nil, now: now)
+        try other.put(entry(.refreshLock, "s1"))
+        #expect(try other.putIfAbsent(entry(.usedTokenID, "j1"), now: now))
+        #expect(try !store.waitForChange(timeout: 0.3), "a kind that is not mirrored is not announced")
+        try other.put(entry(.revokedSession, "s1"))
+        #expect(try store.waitForChange(timeout: 5))
+    }
+
     @Test func aRevocationReachesAnotherInstanceWellWithinASecond() throws {
         let server = try RedisServer()
         let revoking = try server.store()

@@ -100,6 +100,24 @@ import Testing
         #expect(changes.cursor == StateCursor(1))
     }
 
+    /// `purgeExpired` deletes the rows expired by its `now` (and only those): asked with an earlier `now`, a
+    /// purged entry would still be live, so it is gone only if deleted. (Not for the shared checks: Redis
+    /// expires by its own clock, and callers pass only the current time.)
+    @Test func purgeExpiredDeletesTheRows() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("state.db")
+        let store = try SQLiteStateStore(path: path)
+        let short = StateEntry(kind: .revokedSession, key: "short", value: [1], expiresAt: Self.now + 10)
+        let long = StateEntry(kind: .revokedSession, key: "long", value: [2], expiresAt: Self.now + 3600)
+        let lock = StateEntry(kind: .refreshLock, key: "lock", value: [3], expiresAt: Self.now + 20)
+        for entry in [short, long, lock] { try store.put(entry) }
+        try SQLiteStateStore(path: path).purgeExpired(now: Self.now + 20)
+        #expect(try store.get(.revokedSession, "short", now: Self.now) == nil, "an entry expired by purge time is deleted")
+        #expect(try store.get(.refreshLock, "lock", now: Self.now) == nil, "an entry expiring at purge time is deleted too")
+        #expect(try store.get(.revokedSession, "long", now: Self.now) == long, "a live entry is kept")
+        #expect(try SQLiteShell.run(path, "SELECT key FROM entries;") == "long")
+    }
+
     /// Unmirrored writes step the counter too, and the cursor steps over them.
     @Test func theCursorIsTheCounter() throws {
         let directory = try TemporaryDirectory()

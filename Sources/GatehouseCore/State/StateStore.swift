@@ -1,28 +1,65 @@
 /// The state store: what changed after login (revocations, refreshed sessions), shared by every instance that
 /// names the same store. A small key-value table with expiry and a change feed; what the entries mean lives in
 /// the core (`SessionState`, `Revocations`, `Refresher`), so the backends (SQLite in `GatehouseStateSQLite`,
-/// Redis in `GatehouseStateRedis`) stay thin and interchangeable.
+/// Redis in `GatehouseStateRedis`) stay thin and interchangeable. The comments here are the contract every
+/// backend keeps; `Tests/StateStoreConformance` checks it against each.
 ///
 /// Only background tasks and the routes that already do I/O (callback, sign-out, back-channel logout, the
 /// command line) call a store. The check reads the in-memory mirror (`SessionState`) and never waits on one.
+///
+/// Time: every `now` is the caller's clock in Unix seconds, the current time. An entry is live while
+/// `expiresAt > now`; once expired it is never returned (`get`, `changes`) and never counts as live for
+/// `putIfAbsent`, whether or not `purgeExpired` has run. A backend whose server expires entries by its own clock
+/// (Redis) also drops them when *that* clock passes `expiresAt`, and its `putIfAbsent` asks that clock alone:
+/// the instances of one store keep their clocks close (NTP), and no caller passes an earlier `now` to see an
+/// entry again.
+///
+/// Handles: each instance (process) opens its own handle on the store, and a handle is shared by that
+/// instance's threads. Only one thread at a time waits in `waitForChange` and follows the change feed with it
+/// (the sync thread).
 public protocol StateStore: AnyObject, Sendable {
-    /// Writes (or overwrites) an entry and tells every instance.
+    /// Writes (or overwrites, value and expiry both) an entry. A write of a mirrored kind is a change: every
+    /// handle's feed reports it and it wakes their `waitForChange`. An entry written already expired (`expiresAt`
+    /// not after the current time) is never returned: an overwrite that is already expired hides the entry.
     func put(_ entry: StateEntry) throws(StateStoreError)
-    /// Writes the entry only when no live entry (`expiresAt > now`) has its kind and key: refresh locks and
-    /// one-time tokens. True when written.
+    /// Writes the entry only when no live entry has its kind and key (one that expired, by `now` or by the
+    /// server's clock, or was removed does not count): refresh locks and one-time tokens. True when written,
+    /// also when the entry written is already expired. Atomic across every handle: of any number racing for one
+    /// kind and key, exactly one writes. A write of a mirrored kind is a change, as with `put`.
     func putIfAbsent(_ entry: StateEntry, now: Int64) throws(StateStoreError) -> Bool
-    /// The live entry of that kind and key, or nil.
+    /// The live entry of that kind and key (as the last write left it), or nil.
     func get(_ kind: StateEntry.Kind, _ key: String, now: Int64) throws(StateStoreError) -> StateEntry?
-    /// Removes the entry when its value is still `value` (a lock released only by its owner).
+    /// Removes the entry when its value is still exactly `value` (a lock released only by its owner; never a
+    /// prefix, an empty value only by an empty value). Not a change: no feed reports a removal, so it is for
+    /// the kinds that are not mirrored (mirrors drop their entries at `expiresAt`).
     func remove(_ kind: StateEntry.Kind, _ key: String, ifValue value: [UInt8]) throws(StateStoreError)
     /// The mirrored entries (`Kind.isMirrored`) changed after `cursor`, with the cursor to ask from next time.
-    /// `cursor == nil`: every live mirrored entry (a full resync). A backend that cannot say what changed since
-    /// an old cursor (Redis after a reconnect) answers with everything and `complete == true`.
+    /// Never an entry of an unmirrored kind, nor one that is not live at `now`; each entry as it is now (its
+    /// latest value and expiry), never an older value.
+    ///
+    /// - `cursor == nil`: every live mirrored entry, each once, `complete == true` (a full resync).
+    /// - The cursor of this handle's last answer: what changed since, `complete == false`; or, when the handle
+    ///   lost track meanwhile (Redis after a reconnect), everything, `complete == true`.
+    /// - Any other cursor (an older one of this handle's, as a caller holds after a `changes` that threw;
+    ///   another handle's): what changed since it, or everything with `complete == true`. Never less.
+    ///
+    /// The feed may be asynchronous (Redis: pub/sub): another handle's write reaches this handle's answers
+    /// shortly after the write returns, not necessarily the very next answer, and at once after a
+    /// `waitForChange` that it woke. Delivery is at least once: an incremental answer may repeat an entry an
+    /// earlier answer reported (a write that crossed that answer), which is harmless since it holds the current
+    /// value. Repeats stop: once nobody writes, answers soon hold nothing, and then only later writes.
     func changes(after cursor: StateCursor?, now: Int64) throws(StateStoreError) -> StateChanges
-    /// Blocks the calling background thread until another instance may have changed something, or `timeout`
-    /// seconds pass (SQLite: polls `PRAGMA data_version`; Redis: pub/sub). False on timeout.
+    /// Blocks the calling background thread until something may have changed, or `timeout` seconds pass; false
+    /// on timeout. True soon (well within a second) after another handle writes a mirrored entry, also when that
+    /// write came after this handle's last `changes` answer but before this call (the sync loop asks `changes`,
+    /// then waits); the write that woke it is in the next `changes` answer. It may also wake for other reasons
+    /// (own writes, unmirrored writes, removals, a purge, a reconnect) and once more for a change `changes`
+    /// already read, but it does not keep waking without new writes (the sync loop never spins). SQLite polls
+    /// `PRAGMA data_version`; Redis listens on pub/sub.
     func waitForChange(timeout: Double) throws(StateStoreError) -> Bool
-    /// Deletes expired entries (a housekeeping call; expired entries are never returned anyway).
+    /// Housekeeping: lets the store drop the entries that have expired by `now`. Nothing a caller sees depends
+    /// on it (expired entries are hidden anyway, see "Time") and live entries stay. SQLite deletes the rows;
+    /// Redis expires keys by itself and does nothing here.
     func purgeExpired(now: Int64) throws(StateStoreError)
     /// Where it is, for logs (never a password).
     var description: String { get }
@@ -64,7 +101,9 @@ public struct StateEntry: Sendable, Equatable {
     }
 }
 
-/// Where a change feed left off: a sequence number (SQLite) or an opaque token the backend understands.
+/// Where a change feed left off: a sequence number (SQLite: the file's write counter, the same for every
+/// handle) or an opaque token the backend understands (Redis: meaningful only to the handle that handed it out).
+/// Callers only pass it back to `changes`.
 public struct StateCursor: Sendable, Equatable {
     public var position: Int64
     public init(_ position: Int64) { self.position = position }
