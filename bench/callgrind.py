@@ -5,7 +5,13 @@
 Starts `gatehouse serve` (1 worker) under callgrind, sends nginx-like FastCGI requests directly (valid, no and
 tampered cookie) and the same to bench/minimal-responder.c for scale; zeroes the counters after a warm-up and dumps them after each kind, then prints instructions per
 request and the most expensive functions (inclusive). Dumps stay in bench/results/callgrind/ (not committed).
+
+The valid cookie twice: with the state store off (`state = "none"`) and on (`state = "sqlite:..."`, a second
+Gatehouse under callgrind, its store holding 1,000 revoked session ids and 200 revoked email addresses written with
+`gatehouse session revoke` before it starts), and the ratio. All threads are counted, so the state-on figure
+includes the sync thread's polling of the store during the checks; it is shown apart.
 """
+import base64
 import json
 import os
 import shutil
@@ -14,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -48,38 +55,84 @@ def params(cookie):
     return p
 
 
-def main():
-    OUT.mkdir(parents=True, exist_ok=True)
-    wd = Path(tempfile.mkdtemp(prefix="gatehouse-callgrind-"))
-    sock = wd / "g.sock"
-    secret = subprocess.run([str(BIN), "new-secret"], capture_output=True, text=True).stdout.strip()
-    conf = wd / "g.toml"
+STATE_KIND = "valid, state store SQLite"
+REVOKED_SESSIONS, REVOKED_EMAILS = 1000, 200
+
+
+def config(wd, name, secret, state):
+    sock = wd / f"{name}.sock"
+    conf = wd / f"{name}.toml"
     rules = '[gatehouse.rules]\nallowed_email_domains = ["example.org"]\nallowed_groups = ["staff"]\n'
-    text = f'[auth]\ncookie_secret = "{secret}"\n{IDLE_PROVIDER}\n[gatehouse]\nlisten = "unix:{sock}"\nworkers = 1\ncookie_secure = false\n'
+    text = (f'[auth]\ncookie_secret = "{secret}"\n{IDLE_PROVIDER}\n[gatehouse]\nlisten = "unix:{sock}"\nworkers = 1\n'
+            f'cookie_secure = false\nstate = "{state}"\n')
     conf.write_text(text + "\n" + rules)
     if subprocess.run([str(BIN), "check-config", "--config", str(conf)], capture_output=True).returncode != 0:
         conf.write_text(text)
-    sealed = subprocess.run([str(BIN), "session", "seal", "--config", str(conf)], input=json.dumps(CLAIMS),
-                            capture_output=True, text=True, check=True).stdout.strip()
+    return conf, sock
+
+
+def seal(conf, claims):
+    return subprocess.run([str(BIN), "session", "seal", "--config", str(conf)], input=json.dumps(claims),
+                          capture_output=True, text=True, check=True).stdout.strip()
+
+
+def fill_store(conf):
+    """What bench.py's state store rows revoke too: random session ids and user{i}@example.org."""
+    args = [["--session=" + base64.urlsafe_b64encode(os.urandom(16)).decode().rstrip("=")] for _ in range(REVOKED_SESSIONS)]
+    args += [["--email", f"user{i}@example.org"] for i in range(REVOKED_EMAILS)]
+    with ThreadPoolExecutor(max_workers=4) as pool:  # mostly waiting on process start and fsync
+        list(pool.map(lambda a: subprocess.run([str(BIN), "session", "revoke", "--config", str(conf), *a],
+                                               capture_output=True, check=True), args))
+
+
+def under_callgrind(binary, conf, sock, wd, log):
+    return subprocess.Popen(["valgrind", "--tool=callgrind", f"--callgrind-out-file={OUT}/callgrind.out",
+                             "--dump-instr=no", str(binary), "serve", "--config", str(conf)],
+                            stdout=open(wd / log, "wb"), stderr=subprocess.STDOUT)
+
+
+def main():
+    OUT.mkdir(parents=True, exist_ok=True)
+    wd = Path(tempfile.mkdtemp(prefix="gatehouse-callgrind-"))
+    secret = subprocess.run([str(BIN), "new-secret"], capture_output=True, text=True).stdout.strip()
+    conf, sock = config(wd, "g", secret, "none")
+    sconf, ssock = config(wd, "s", secret, f"sqlite:{wd}/state.db")
+    sealed = seal(conf, CLAIMS)
     tampered = sealed[:-4] + ("BBBB" if sealed.endswith("AAAA") else "AAAA")
+    user0 = seal(conf, CLAIMS | {"sub": "user0", "email": "user0@example.org"})  # revoked by --email below
+    fill_store(sconf)
     # valgrind 3.19 cannot read the DWARF 5 of Swift 6 binaries: profile a copy without debug info (symbols stay).
     binary = wd / "gatehouse"
     subprocess.run(["objcopy", "--strip-debug", str(BIN), str(binary)], check=True)
     for old in OUT.glob("callgrind.out*"):
         old.unlink()
-    vg = subprocess.Popen(["valgrind", "--tool=callgrind", f"--callgrind-out-file={OUT}/callgrind.out",
-                           "--dump-instr=no", str(binary), "serve", "--config", str(conf)],
-                          stdout=open(wd / "vg.log", "wb"), stderr=subprocess.STDOUT)
+    valid = f"_ga=GA1.1.1.1; _gatehouse={sealed}"
+    results = {}
+    top = {}
+    background = {}
+    vg = under_callgrind(binary, conf, sock, wd, "vg.log")
     try:
         wait_socket(sock, vg, wd / "vg.log")
-        kinds = [("valid", f"_ga=GA1.1.1.1; _gatehouse={sealed}", 200), ("none", None, 401),
+        kinds = [("valid", valid, 200), ("none", None, 401),
                  ("tampered", f"_ga=GA1.1.1.1; _gatehouse={tampered}", 401)]
         for _, cookie, want in kinds:  # warm-up: lazy initialisation out of the figures
             for _ in range(20):
                 assert fcgi_client.request(str(sock), params(cookie), timeout=60).status == want
-        results = {}
-        top = {}
         profile(vg, sock, kinds, results, top)
+    finally:
+        stop(vg)
+    # The same valid cookie with the state store on: its mirror holds the revocations written above.
+    vg = under_callgrind(binary, sconf, ssock, wd, "vgs.log")
+    try:
+        wait_socket(ssock, vg, wd / "vgs.log")
+        deadline = time.monotonic() + 120
+        while fcgi_client.request(str(ssock), params(f"_gatehouse={user0}"), timeout=60).status != 401:
+            if time.monotonic() > deadline:
+                raise SystemExit("callgrind: the state store's revocations never reached the mirror")
+            time.sleep(0.5)
+        for _ in range(20):
+            assert fcgi_client.request(str(ssock), params(valid), timeout=60).status == 200
+        profile(vg, ssock, [(STATE_KIND, valid, 200)], results, top, background)
     finally:
         stop(vg)
     # The architecture's limit, counted the same way.
@@ -98,14 +151,19 @@ def main():
         stop(vg, signal.SIGKILL)  # libfcgi's own SIGTERM handler only sets a flag
         shutil.rmtree(wd, ignore_errors=True)
     (OUT / "summary.json").write_text(json.dumps(results, indent=1) + "\n")
+    print("\n" + state_summary(results, background))
     if MD:
         lines = ["", "## Instructions per check (valgrind callgrind, bench/callgrind.py)", "",
                  f"Counted over {N} checks after a warm-up, one worker, nginx's FastCGI params sent directly; all threads.", "",
                  "| what | instructions per check | × minimal C |", "|---|---|---|"]
         base = results["minimal C responder"]
         lines += [f"| {k} | {v:,.0f} | {v / base:.1f} |" for k, v in results.items()]
+        lines += ["", state_summary(results, background)]
         lines += ["", "Most expensive functions of the valid-cookie check (inclusive, per check):", "", "```"]
         lines += top.get("valid", [])[:25] + ["```", ""]
+        if STATE_KIND in top:
+            lines += ["Most expensive functions of the valid-cookie check with the state store on (SQLite):", "", "```"]
+            lines += top[STATE_KIND][:25] + ["```", ""]
         text = MD.read_text() if MD.exists() else ""
         marker = "\n## Instructions per check"
         if marker in text:
@@ -115,6 +173,8 @@ def main():
         if js.exists():
             data = json.loads(js.read_text())
             data["callgrind_instructions_per_check"] = {k: round(v) for k, v in results.items()}
+            if STATE_KIND in background:
+                data["callgrind_state_background_per_check"] = round(background[STATE_KIND])
             js.write_text(compact_json(data))
 
 
@@ -143,7 +203,21 @@ def demangle(names):
         return names
 
 
-def profile(vg, sock, kinds, results, top):
+def state_summary(results, background):
+    if "valid" not in results or STATE_KIND not in results:
+        return ""
+    off, on = results["valid"], results[STATE_KIND]
+    bg = background.get(STATE_KIND, 0)
+    return (f"State store on (SQLite) ÷ off, valid cookie: {on / off:.3f} × the instructions ({on:,.0f} vs {off:,.0f} per check); "
+            f"of the state-on figure, {bg:,.0f} per check are the store's background threads (the sync thread polling "
+            f"the file, the refreshers) over the run, so the check itself: {(on - bg) / off:.3f} ×.")
+
+
+# The store's background threads (StateThreads.runSync, Gatehouse.refreshStep): found by their mangled names.
+BACKGROUND = ("runSync", "refreshStep")
+
+
+def profile(vg, sock, kinds, results, top, background=None):
     if True:
         for name, cookie, want in kinds:
             subprocess.run(["callgrind_control", "-z", str(vg.pid)], capture_output=True, check=True)
@@ -159,6 +233,19 @@ def profile(vg, sock, kinds, results, top):
                                  capture_output=True, text=True).stdout
             total = next(int(l.split()[0].replace(",", "")) for l in ann.splitlines() if "PROGRAM TOTALS" in l)
             results[name] = total / N
+            if background is not None:
+                every = subprocess.run(["callgrind_annotate", "--inclusive=yes", "--threshold=100", str(final)],
+                                       capture_output=True, text=True).stdout
+                best = {}
+                for line in every.splitlines():
+                    parts = line.split()
+                    if not parts or not parts[0][0].isdigit():
+                        continue
+                    for b in BACKGROUND:
+                        if b in line:
+                            best[b] = max(best.get(b, 0), int(parts[0].replace(",", "")))
+                background[name] = sum(best.values()) / N
+                print(f"background threads (sync, refreshers): {background[name]:,.0f} per check")
             print(f"\n=== {name}: {total / N:,.0f} instructions per check (all threads, {N} checks) ===")
             rows = []
             for line in ann.splitlines():
