@@ -12,7 +12,8 @@ Every case is its own issuer:
     discovery      <issuer>/.well-known/openid-configuration
     endpoints      <issuer>/authorize  <issuer>/token  <issuer>/userinfo  <issuer>/end_session
     keys           <issuer>/jwks   (rp-key-rotation-op-sign-key: <issuer>/jwks-<generation>.json, see below)
-    test control   GET /_log (JSON list of the requests seen), POST /_reset (clear it), GET / (list of cases)
+    test control   GET /_log (JSON list of the requests seen), POST /_reset (clear it), GET / (list of cases),
+                   GET /_refresh_tokens (every refresh token issued)
                    POST <issuer>/send-backchannel-logout  {"uri": ..., "sub": ..., "sid": ...}: mints the case's
                         logout token, POSTs it (form field logout_token) to uri (loopback only) and answers
                         {"status", "headers", "body", "logout_token"} of the relying party's answer; a given
@@ -420,6 +421,10 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/_log" and method == "GET":
             with self.op.lock:
                 return self.send(200, list(self.op.log))
+        if path == "/_refresh_tokens" and method == "GET":
+            # Test control: every refresh token issued, so a test can show none reached a relying party's log.
+            with self.op.lock:
+                return self.send(200, sorted(self.op.refresh_tokens))
         if path == "/_reset" and method == "POST":
             with self.op.lock:
                 self.op.log.clear()

@@ -51,7 +51,7 @@ def stack(gatehouse_factory, nginx_factory, workdir, rp_provider):
     port = free_port()
     g = gatehouse_factory(auth=f'redirect_uri = "http://127.0.0.1:{port}/oauth2/callback"\n'
                                + provider_tables(rp_provider, BACKCHANNEL_CASES),
-                          extra_gatehouse=f'cookie_secure = false\nstate = "sqlite:{workdir}/state.db"\n')
+                          extra_gatehouse=f'cookie_secure = false\nlog_level = "debug"\nstate = "sqlite:{workdir}/state.db"\n')
     return Stack(g, nginx_factory(site(workdir, g.address, port), port), rp_provider)
 
 
@@ -97,6 +97,9 @@ def test_a_replayed_logout_token_is_400(stack):
     assert first["status"] == 200
     stack.wait_ended(browser)
     assert_refused(stack.logout(logout_token=first["logout_token"]))
+    # Neither the token nor its signature reaches the log, at debug level either.
+    log = stack.g.log_text()
+    assert first["logout_token"] not in log and first["logout_token"].split(".")[2] not in log
 
 
 def test_a_logout_token_with_sub_only_ends_every_session_of_that_user_at_that_provider(stack):

@@ -1,44 +1,57 @@
 import GatehouseCrypto
 
-/// A Gatehouse session's id: 16 random bytes, sealed in the cookie and named in the store (base64url, 22
-/// characters). Uniformly random, so its bits serve directly as hash input (`RevokedSessionSet`).
+/// A session's id: 16 random bytes, written as 22 base64url characters (the key of its revocation in the state
+/// store). Held as two `UInt64` (big-endian halves of the bytes) so the revocation mirror can use the bits as
+/// they are: an id is uniformly random, so no hash of it is any more random than the id itself.
 public struct SessionID: Hashable, Sendable, CustomStringConvertible {
-    public let hi: UInt64
-    public let lo: UInt64
+    /// Bytes 0–7, big-endian.
+    public var hi: UInt64
+    /// Bytes 8–15, big-endian.
+    public var lo: UInt64
+
+    public static let byteCount = 16
+    /// 16 bytes in base64url without padding: 22 characters, the last carrying 2 bits and 4 zero bits.
+    public static let textLength = 22
 
     public init(hi: UInt64, lo: UInt64) {
         self.hi = hi
         self.lo = lo
     }
 
-    /// Exactly 16 bytes.
-    public init?(bytes: [UInt8]) {
-        guard bytes.count == 16 else { return nil }
-        hi = bytes[0..<8].reduce(0) { $0 << 8 | UInt64($1) }
-        lo = bytes[8..<16].reduce(0) { $0 << 8 | UInt64($1) }
-    }
-
-    /// Exactly 22 base64url characters (16 bytes).
-    public init?(base64url text: String) {
-        guard text.utf8.count == 22, let bytes = Base64URL.decode(text) else { return nil }
+    /// Exactly 22 base64url characters in their one canonical spelling; nil for any other length, a character
+    /// outside the alphabet (`=` included) or non-zero trailing bits.
+    public init?(base64url text: some StringProtocol) {
+        guard text.utf8.count == Self.textLength, let bytes = Base64URL.decode(text), bytes.count == Self.byteCount else { return nil }
         self.init(bytes: bytes)
     }
 
-    public var bytes: [UInt8] {
-        (0..<8).map { UInt8(truncatingIfNeeded: hi >> (56 - 8 * UInt64($0))) } + (0..<8).map { UInt8(truncatingIfNeeded: lo >> (56 - 8 * UInt64($0))) }
+    /// A fresh id from `source` (SecureRandom in production).
+    public static func random(_ source: any RandomBytesSource) -> SessionID {
+        let bytes = source.bytes(byteCount)
+        precondition(bytes.count == byteCount, "a random source gave \(bytes.count) bytes for \(byteCount)")
+        return SessionID(bytes: bytes)
     }
 
-    /// base64url, 22 characters.
+    /// The 22-character base64url form.
     public var text: String { Base64URL.encode(bytes) }
     public var description: String { text }
-
-    public static func random(_ source: any RandomBytesSource) -> SessionID {
-        SessionID(bytes: source.bytes(16))!
-    }
 
     /// The id of a session sealed before sessions had ids: derived from its cookie value, so signing out still
     /// revokes exactly that cookie.
     public static func derived(fromCookieValue value: String) -> SessionID {
-        SessionID(bytes: Array(Digest.sha256(Array(value.utf8)).prefix(16)))!
+        SessionID(bytes: Array(Digest.sha256(Array(value.utf8)).prefix(byteCount)))
+    }
+
+    /// The 16 bytes, `hi` then `lo`, each big-endian.
+    public var bytes: [UInt8] {
+        (0..<Self.byteCount).map { i in
+            let half = i < 8 ? hi : lo
+            return UInt8(truncatingIfNeeded: half >> UInt64(56 - 8 * (i % 8)))
+        }
+    }
+
+    private init(bytes: [UInt8]) {
+        func half(_ from: Int) -> UInt64 { bytes[from..<from + 8].reduce(0) { $0 << 8 | UInt64($1) } }
+        self.init(hi: half(0), lo: half(8))
     }
 }
