@@ -9,7 +9,10 @@ request and the most expensive functions (inclusive). Dumps stay in bench/result
 The valid cookie twice: with the state store off (`state = "none"`) and on (`state = "sqlite:..."`, a second
 Gatehouse under callgrind, its store holding 1,000 revoked session ids and 200 revoked email addresses written with
 `gatehouse session revoke` before it starts), and the ratio. All threads are counted, so the state-on figure
-includes the sync thread's polling of the store during the checks; it is shown apart.
+includes the store's background threads (the sync thread polls the file every 0.1 s and reads its changes every
+second: time-driven, so valgrind's slowdown spreads it over far fewer checks than natively); the ratio of the
+worker thread alone (FastCGIServer.workerLoop, inclusive) is the check's own, with the state store's functions on
+that path (SessionLifecycle.current, SessionState.lookup, RevokedSessionSet.contains) per check beside it.
 """
 import base64
 import json
@@ -109,7 +112,7 @@ def main():
     valid = f"_ga=GA1.1.1.1; _gatehouse={sealed}"
     results = {}
     top = {}
-    background = {}
+    parts = {}  # kind -> {function label: inclusive instructions per check}
     vg = under_callgrind(binary, conf, sock, wd, "vg.log")
     try:
         wait_socket(sock, vg, wd / "vg.log")
@@ -118,7 +121,7 @@ def main():
         for _, cookie, want in kinds:  # warm-up: lazy initialisation out of the figures
             for _ in range(20):
                 assert fcgi_client.request(str(sock), params(cookie), timeout=60).status == want
-        profile(vg, sock, kinds, results, top)
+        profile(vg, sock, kinds, results, top, parts)
     finally:
         stop(vg)
     # The same valid cookie with the state store on: its mirror holds the revocations written above.
@@ -132,7 +135,7 @@ def main():
             time.sleep(0.5)
         for _ in range(20):
             assert fcgi_client.request(str(ssock), params(valid), timeout=60).status == 200
-        profile(vg, ssock, [(STATE_KIND, valid, 200)], results, top, background)
+        profile(vg, ssock, [(STATE_KIND, valid, 200)], results, top, parts)
     finally:
         stop(vg)
     # The architecture's limit, counted the same way.
@@ -146,19 +149,19 @@ def main():
         kinds = [("minimal C responder", f"_gatehouse={sealed}", 200)]
         for _ in range(20):
             fcgi_client.request(str(msock), params(kinds[0][1]), timeout=60)
-        profile(vg, msock, kinds, results, top)
+        profile(vg, msock, kinds, results, top, parts)
     finally:
         stop(vg, signal.SIGKILL)  # libfcgi's own SIGTERM handler only sets a flag
         shutil.rmtree(wd, ignore_errors=True)
     (OUT / "summary.json").write_text(json.dumps(results, indent=1) + "\n")
-    print("\n" + state_summary(results, background))
+    print("\n" + state_summary(results, parts))
     if MD:
         lines = ["", "## Instructions per check (valgrind callgrind, bench/callgrind.py)", "",
                  f"Counted over {N} checks after a warm-up, one worker, nginx's FastCGI params sent directly; all threads.", "",
                  "| what | instructions per check | × minimal C |", "|---|---|---|"]
         base = results["minimal C responder"]
         lines += [f"| {k} | {v:,.0f} | {v / base:.1f} |" for k, v in results.items()]
-        lines += ["", state_summary(results, background)]
+        lines += ["", state_summary(results, parts)]
         lines += ["", "Most expensive functions of the valid-cookie check (inclusive, per check):", "", "```"]
         lines += top.get("valid", [])[:25] + ["```", ""]
         if STATE_KIND in top:
@@ -173,8 +176,9 @@ def main():
         if js.exists():
             data = json.loads(js.read_text())
             data["callgrind_instructions_per_check"] = {k: round(v) for k, v in results.items()}
-            if STATE_KIND in background:
-                data["callgrind_state_background_per_check"] = round(background[STATE_KIND])
+            if STATE_KIND in parts:
+                data["callgrind_functions_per_check"] = {k: {f: round(v) for f, v in fs.items()}
+                                                         for k, fs in parts.items() if k in ("valid", STATE_KIND)}
             js.write_text(compact_json(data))
 
 
@@ -203,21 +207,33 @@ def demangle(names):
         return names
 
 
-def state_summary(results, background):
+def state_summary(results, parts):
     if "valid" not in results or STATE_KIND not in results:
         return ""
     off, on = results["valid"], results[STATE_KIND]
-    bg = background.get(STATE_KIND, 0)
-    return (f"State store on (SQLite) ÷ off, valid cookie: {on / off:.3f} × the instructions ({on:,.0f} vs {off:,.0f} per check); "
-            f"of the state-on figure, {bg:,.0f} per check are the store's background threads (the sync thread polling "
-            f"the file, the refreshers) over the run, so the check itself: {(on - bg) / off:.3f} ×.")
+    p_off, p_on = parts.get("valid", {}), parts.get(STATE_KIND, {})
+    w_off, w_on = p_off.get(WORKER, 0), p_on.get(WORKER, 0)
+    bg = sum(p_on.get(label, 0) for label, _ in BACKGROUND)
+    text = f"State store on (SQLite) ÷ off, valid cookie: all threads {on / off:.3f} × ({on:,.0f} vs {off:,.0f} instructions per check)"
+    if w_off and w_on:
+        text += (f"; the worker thread, i.e. the check itself ({WORKER}, inclusive), {w_on / w_off:.3f} × ({w_on:,.0f} vs "
+                 f"{w_off:,.0f}, +{w_on - w_off:,.0f}), of which the state store's functions on the check path: "
+                 + ", ".join(f"{label} {p_on.get(label, 0):,.0f}" for label, _ in CHECK_PATH)
+                 + f". The rest of the all-threads difference is the store's background threads, {bg:,.0f} per check "
+                 "(the sync thread polling the file; time-driven, so under valgrind spread over far fewer checks than natively).")
+    return text
 
 
-# The store's background threads (StateThreads.runSync, Gatehouse.refreshStep): found by their mangled names.
-BACKGROUND = ("runSync", "refreshStep")
+# Functions found by their mangled names in callgrind_annotate's inclusive listing (the largest match of each).
+WORKER = "FastCGIServer.workerLoop"
+CHECK_PATH = (("SessionLifecycle.current", "SessionLifecycleC7current_3now"),
+              ("SessionState.lookup (lock, Bloom probe, per-user lookups)", "SessionStateC6lookup"),
+              ("RevokedSessionSet.contains (Bloom probe)", "RevokedSessionSetC8contains"))
+BACKGROUND = (("StateThreads.runSync", "StateThreadsO7runSync"), ("Gatehouse.refreshStep", "C11refreshStep7timeout"))
+FUNCTIONS = ((WORKER, "CGIServerC10workerLoop"),) + CHECK_PATH + BACKGROUND
 
 
-def profile(vg, sock, kinds, results, top, background=None):
+def profile(vg, sock, kinds, results, top, parts):
     if True:
         for name, cookie, want in kinds:
             subprocess.run(["callgrind_control", "-z", str(vg.pid)], capture_output=True, check=True)
@@ -233,20 +249,19 @@ def profile(vg, sock, kinds, results, top, background=None):
                                  capture_output=True, text=True).stdout
             total = next(int(l.split()[0].replace(",", "")) for l in ann.splitlines() if "PROGRAM TOTALS" in l)
             results[name] = total / N
-            if background is not None:
-                every = subprocess.run(["callgrind_annotate", "--inclusive=yes", "--threshold=100", str(final)],
-                                       capture_output=True, text=True).stdout
-                best = {}
-                for line in every.splitlines():
-                    parts = line.split()
-                    if not parts or not parts[0][0].isdigit():
-                        continue
-                    for b in BACKGROUND:
-                        if b in line:
-                            best[b] = max(best.get(b, 0), int(parts[0].replace(",", "")))
-                background[name] = sum(best.values()) / N
-                print(f"background threads (sync, refreshers): {background[name]:,.0f} per check")
+            every = subprocess.run(["callgrind_annotate", "--inclusive=yes", "--threshold=100", str(final)],
+                                   capture_output=True, text=True).stdout
+            found = {}
+            for line in every.splitlines():
+                words = line.split()
+                if not words or not words[0][0].isdigit() or "PROGRAM TOTALS" in line:
+                    continue
+                for label, mangled in FUNCTIONS:
+                    if mangled in line:
+                        found[label] = max(found.get(label, 0), int(words[0].replace(",", "")) / N)
+            parts[name] = found
             print(f"\n=== {name}: {total / N:,.0f} instructions per check (all threads, {N} checks) ===")
+            print("; ".join(f"{label} {v:,.0f}" for label, v in found.items()))
             rows = []
             for line in ann.splitlines():
                 if line.strip() and line.strip()[0].isdigit() and "PROGRAM TOTALS" not in line:
