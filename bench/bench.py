@@ -2,9 +2,11 @@
 
 Everything runs on 127.0.0.1 in a temporary directory: one nginx (static ceiling, auth_request to a minimal C
 libfcgi responder, auth_request to Gatehouse over a unix socket), Apache instances (no auth, mod_auth_openidc
-with server-side and cookie sessions, mod_authnz_fcgi to Gatehouse over TCP), Gatehouse twice (unix and TCP),
+with server-side and cookie sessions, mod_authnz_fcgi to Gatehouse over TCP), Gatehouse twice with the state
+store off (unix and TCP) and twice with it on (unix: SQLite, and Redis with a redis-server of the bench's own),
 the minimal responder and oidc-provider-mock (only for mod_auth_openidc's one real login).
 """
+import base64
 import datetime
 import json
 import os
@@ -47,6 +49,12 @@ MODULES = Path("/usr/lib/apache2/modules")
 CLAIMS = {"sub": "diana", "email": "diana@example.org", "email_verified": True, "preferred_username": "diana",
           "groups": ["admins", "staff"], "name": "Diana Prince"}
 PAGE = "/private/page.html"
+# The state store rows: before measuring, this many random session ids and email addresses are revoked through
+# each store (`gatehouse session revoke`), so the check's in-memory mirror is not empty.
+REVOKED_SESSIONS = int(os.environ.get("BENCH_REVOKED_SESSIONS", 1000))
+REVOKED_EMAILS = int(os.environ.get("BENCH_REVOKED_EMAILS", 200))
+# key, label word, nginx port key: the valid-cookie check with the state store on, beside gh-valid (state off).
+STATE_ROWS = (("gh-sqlite", "SQLite"), ("gh-redis", "Redis"))
 CORS = "Sec-Fetch-Mode: cors"  # an API call: a plain 401 without a session, never a redirect
 
 
@@ -210,7 +218,7 @@ def site_files(wd):
     return www
 
 
-def gatehouse_config(wd, name, listen, secret, rules):
+def gatehouse_config(wd, name, listen, secret, rules, state="none"):
     conf = wd / f"{name}.toml"
     conf.write_text(f"""
 [auth]
@@ -226,16 +234,28 @@ listen = "{listen}"
 socket_mode = "0666"
 workers = {WORKERS}
 cookie_secure = false
+# "none": the check with the state store off (the baseline); sqlite:/redis:// for the state store rows.
+state = "{state}"
 {rules}
 """)
     return conf
 
 
-def nginx_conf(wd, www, ports, gh_sock, min_sock):
+def nginx_conf(wd, www, ports, gh_sock, min_sock, more=()):
+    """`more`: (port key, upstream name, socket) of further Gatehouse instances, each behind its own server block."""
     for name in ("fastcgi_params", "mime.types"):
         shutil.copy(f"/etc/nginx/{name}", wd / name)
     for d in ("body", "fcgi", "proxy"):
         (wd / f"nginx-tmp-{d}").mkdir(exist_ok=True)
+    extra_upstreams = "".join(f"    upstream {up} {{ server unix:{sock}; }}\n" for _, up, sock in more)
+    extra_servers = "".join(f"""    server {{
+        listen 127.0.0.1:{ports[key]};
+        root {www};
+        set $gatehouse_upstream {up};
+        include {ROOT}/nginx/gatehouse-routes.conf;
+        location / {{ include {ROOT}/nginx/gatehouse-protect.conf; }}
+    }}
+""" for key, up, _ in more)
     conf = wd / "nginx.conf"
     conf.write_text(f"""
 worker_processes auto;
@@ -252,7 +272,7 @@ http {{
     proxy_temp_path {wd}/nginx-tmp-proxy;
     upstream gatehouse {{ server unix:{gh_sock}; }}
     upstream minimal {{ server unix:{min_sock}; }}
-    server {{
+{extra_upstreams}    server {{
         listen 127.0.0.1:{ports['nginx-static']};
         root {www};
     }}
@@ -271,7 +291,7 @@ http {{
         include {ROOT}/nginx/gatehouse-routes.conf;
         location / {{ include {ROOT}/nginx/gatehouse-protect.conf; }}
     }}
-}}
+{extra_servers}}}
 """)
     return conf
 
@@ -339,6 +359,51 @@ def oidc_login(port, provider_port):
     cookie = "; ".join(f"{c.name}={c.value}" for c in http.cookies if c.name.startswith("mod_auth_openidc_session"))
     assert cookie, list(http.cookies.keys())
     return cookie
+
+
+def fill_stores(state_on, ports, gh_conf, gh_cookie):
+    """Revocations through each state store before measuring, so the check's mirror is not empty:
+    REVOKED_SESSIONS random session ids (`gatehouse session revoke --session`, what a sign-out elsewhere writes) and
+    REVOKED_EMAILS addresses user{i}@example.org (`--email`). Two sentinel cookies prove the instance's mirror holds
+    them before the rounds: one signed out through nginx (GET /oauth2/sign_out), one of user0@example.org; both
+    must then get 401 while the bench's own cookie still gets 200."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def seal(claims):
+        out = sh(str(BIN), "session", "seal", "--config", str(gh_conf), input=json.dumps(claims))
+        if out.returncode != 0:
+            raise SystemExit(f"bench: session seal: {out.stderr}")
+        return out.stdout.strip()
+
+    def revoke(conf, arg):
+        out = sh(str(BIN), "session", "revoke", "--config", str(conf), *arg)
+        if out.returncode != 0:
+            raise SystemExit(f"bench: session revoke {' '.join(arg)}: {out.stdout}{out.stderr}")
+
+    def status(port, cookie):
+        return requests.get(f"http://127.0.0.1:{port}{PAGE}", headers={"Sec-Fetch-Mode": "cors", "Cookie": cookie},
+                            allow_redirects=False).status_code
+
+    t0 = time.monotonic()
+    for key, (word, proc, conf, _) in state_on.items():
+        port = ports[f"nginx-{key}"]
+        signed_out = "_gatehouse=" + seal(CLAIMS | {"sub": "signed-out", "email": "signed-out@example.org"})
+        user0 = "_gatehouse=" + seal(CLAIMS | {"sub": "user0", "email": "user0@example.org"})
+        assert status(port, signed_out) == 200 and status(port, user0) == 200, f"{key}: sentinel cookies refused before revocation"
+        args = [["--session=" + base64.urlsafe_b64encode(os.urandom(16)).decode().rstrip("=")] for _ in range(REVOKED_SESSIONS)]
+        args += [["--email", f"user{i}@example.org"] for i in range(REVOKED_EMAILS)]
+        with ThreadPoolExecutor(max_workers=4) as pool:  # mostly waiting on process start and fsync
+            list(pool.map(lambda a: revoke(conf, a), args))
+        r = requests.get(f"http://127.0.0.1:{port}/oauth2/sign_out", headers={"Cookie": signed_out}, allow_redirects=False)
+        assert r.status_code in (302, 303), f"{key}: sign-out answered {r.status_code}: {r.text[:200]}"
+        wait_for(lambda: status(port, signed_out) == 401 and status(port, user0) == 401, timeout=15,
+                 what=f"{key}: the mirror to hold the revocations")
+        assert status(port, gh_cookie.removeprefix("Cookie: ")) == 200, f"{key}: the bench's cookie was refused"
+        log(f"bench: {word}: revoked {REVOKED_SESSIONS} session ids + {REVOKED_EMAILS} email addresses + 1 sign-out through the store")
+    return (f"state store rows: before the rounds, {REVOKED_SESSIONS} random session ids (`gatehouse session revoke --session`) "
+            f"and {REVOKED_EMAILS} email addresses (`--email user{{i}}@example.org`) revoked through each store, plus one "
+            f"cookie signed out through nginx; the check's mirror held them (sentinel cookies answered 401) "
+            f"({time.monotonic() - t0:.0f} s for all stores)")
 
 
 def check(url, headers, want):
@@ -477,7 +542,8 @@ def run(stack, wd, machine, started):
         log("bench: this build has no [gatehouse.rules]; measuring without rules")
         rules = ""
     ports = {k: free_port() for k in ("nginx-static", "nginx-minimal", "nginx-gatehouse", "apache-oidc",
-                                      "apache-oidc-cookie", "apache-gh", "gatehouse-tcp", "provider")}
+                                      "apache-oidc-cookie", "apache-gh", "gatehouse-tcp", "provider",
+                                      "nginx-gh-sqlite", "nginx-gh-redis", "redis")}
     gh_sock, min_sock = str(wd / "gatehouse.sock"), str(wd / "minimal.sock")
 
     gh_conf = gatehouse_config(wd, "gatehouse", f"unix:{gh_sock}", secret, rules)
@@ -491,7 +557,30 @@ def run(stack, wd, machine, started):
         raise SystemExit(f"bench: minimal-responder.c: {out.stderr}")
     minimal = stack.start("minimal-responder", [str(responder), min_sock, str(WORKERS)], ready=lambda: connects(min_sock))
 
-    conf = nginx_conf(wd, www, ports, gh_sock, min_sock)
+    # The state store rows: the same check (same secret, rules, workers) with state = sqlite or redis, each its
+    # own Gatehouse behind its own nginx server block. Only started when their rows run.
+    state_on = {}  # key -> (label word, Proc, config, nginx port)
+    for key, word in STATE_ROWS:
+        if ONLY and key not in ONLY:
+            continue
+        if word == "Redis":
+            if not shutil.which("redis-server"):
+                log("bench: redis-server not found (apt-get install redis-server): no Redis row")
+                continue
+            stack.start("redis", ["redis-server", "--port", str(ports["redis"]), "--bind", "127.0.0.1", "--save", "",
+                                  "--appendonly", "no", "--dir", str(wd)],
+                        ready=lambda: connects(("127.0.0.1", ports["redis"])))
+            state = f"redis://127.0.0.1:{ports['redis']}/0"
+        else:
+            state = f"sqlite:{wd}/state.db"
+        name = f"gatehouse-{word.lower()}"
+        sock = str(wd / f"{name}.sock")
+        conf = gatehouse_config(wd, name, f"unix:{sock}", secret, rules, state=state)
+        proc = stack.start(name, [str(BIN), "serve", "--config", str(conf)], ready=lambda s=sock: connects(s))
+        state_on[key] = (word, proc, conf, sock)
+
+    conf = nginx_conf(wd, www, ports, gh_sock, min_sock,
+                      [(f"nginx-{key}", f"gatehouse_{word.lower()}", sock) for key, (word, _, _, sock) in state_on.items()])
     out = sh("nginx", "-t", "-p", str(wd), "-c", str(conf))
     if out.returncode != 0:
         raise SystemExit(f"bench: nginx config: {out.stderr}")
@@ -542,11 +631,18 @@ AuthnzFcgiDefineProvider authnz gatehouse fcgi://127.0.0.1:{ports['gatehouse-tcp
     provider.stop()  # the checks below never call it
 
     gh_cookie = f"Cookie: _gatehouse={sealed}"
+    mirror_note = ""
+    if state_on:
+        mirror_note = fill_stores(state_on, ports, gh_conf, gh_cookie)
     cfgs = [
         # key, label, port, headers, expected status, pid(s) whose CPU and memory are the check's
         ("static", "nginx, static file (ceiling)", ports["nginx-static"], [CORS], 200, None),
         ("minimal", "nginx + minimal C responder", ports["nginx-minimal"], [CORS], 200, minimal),
         ("gh-valid", "nginx + Gatehouse, valid cookie", ports["nginx-gatehouse"], [CORS, gh_cookie], 200, gh),
+    ] + [
+        (key, f"nginx + Gatehouse, valid cookie, state store {word}", ports[f"nginx-{key}"], [CORS, gh_cookie], 200, proc)
+        for key, (word, proc, _, _) in state_on.items()
+    ] + [
         ("gh-none", "nginx + Gatehouse, no cookie (401)", ports["nginx-gatehouse"], [CORS], 401, gh),
         ("gh-tampered", "nginx + Gatehouse, tampered cookie (401)", ports["nginx-gatehouse"],
          [CORS, f"Cookie: _gatehouse={tampered}"], 401, gh),
@@ -609,10 +705,10 @@ AuthnzFcgiDefineProvider authnz gatehouse fcgi://127.0.0.1:{ports['gatehouse-tcp
                 + (f"  rss {r['rss_kib_max'] / 1024:.1f} MiB" if "rss_kib_max" in r else ""))
         loads.append({"when": f"after round {rnd + 1}", "loadavg": loadavg(), "builders": busy_builders(), "busiest": busiest(0.5)})
     gh_rss_end = (rss_kib(gh.pid), rss_kib(gh.pid, "RssAnon"))
-    return report(cfgs, results, mem, cpu, machine, loads, started, gh_rss_start, gh_rss_end, bool(rules))
+    return report(cfgs, results, mem, cpu, machine, loads, started, gh_rss_start, gh_rss_end, bool(rules), mirror_note)
 
 
-def report(cfgs, results, mem, cpu, machine, loads, started, rss_start, rss_end, with_rules):
+def report(cfgs, results, mem, cpu, machine, loads, started, rss_start, rss_end, with_rules, mirror_note=""):
     med = lambda xs: statistics.median(xs) if xs else float("nan")
     rows = []
     for key, label, *_ in cfgs:
@@ -648,6 +744,18 @@ def report(cfgs, results, mem, cpu, machine, loads, started, rss_start, rss_end,
             if k in by:
                 targets.append((f"nginx + Gatehouse faster than {by[k]['label']}", v["rps"] > by[k]["rps"],
                                 f"{v['rps'] / by[k]['rps']:.2f} x"))
+        for k, word in STATE_ROWS:
+            if k in by:
+                # Medians against medians; beside it the same ratio round by round (the rows ran back to back in
+                # each round, so a round's ratio shares that round's machine load) and CPU per check.
+                s = by[k]
+                ratio = s["rps"] / v["rps"]
+                per_round = sorted(a["rps"] / b["rps"] for a, b in zip(s["rounds"], v["rounds"]))
+                cpu_s = (f"; CPU {s['cpu_us_per_req']:.1f} vs {v['cpu_us_per_req']:.1f} µs/req"
+                         if s["cpu_us_per_req"] and v["cpu_us_per_req"] else "")
+                targets.append((f"valid cookie, state {word} >= 0.95 x valid cookie (state off)", ratio >= 0.95,
+                                f"{ratio:.3f}: {s['rps']:,.0f} vs {v['rps']:,.0f} req/s; per round "
+                                f"{per_round[0]:.2f}–{per_round[-1]:.2f}{cpu_s}"))
     if gh_rss:
         peak = max(m[1] for m in gh_rss) / 1024
         first, last = gh_rss[0][1] / 1024, gh_rss[-1][1] / 1024
@@ -683,7 +791,8 @@ def report(cfgs, results, mem, cpu, machine, loads, started, rss_start, rss_end,
           "", "## Machine", "",
           f"- {machine_s}",
           f"- Gatehouse {machine['gatehouse_commit']}{' + uncommitted Sources changes' if machine['gatehouse_tree_dirty'] else ''}, "
-          f"release build, {WORKERS} workers, {'with' if with_rules else 'without'} `[gatehouse.rules]` (email domain + group)",
+          f"release build, {WORKERS} workers, {'with' if with_rules else 'without'} `[gatehouse.rules]` (email domain + group)"
+          + (f"\n- {mirror_note}" if mirror_note else ""),
           f"- {machine['swift']}",
           f"- load average (1/5/15 min), other compilers, and the busiest processes outside the benchmark (sampled between rounds, "
           f"when the benchmark itself is idle): {load_s}",
@@ -694,6 +803,7 @@ def report(cfgs, results, mem, cpu, machine, loads, started, rss_start, rss_end,
     (RESULTS / "latest.md").write_text("\n".join(md))
     slim = {"started": started.isoformat(), "rounds": ROUNDS, "duration_s": DURATION, "wrk_threads": THREADS,
             "connections": CONNECTIONS, "workers": WORKERS, "with_rules": with_rules, "machine": machine, "load": loads,
+            **({"state_mirror": mirror_note} if mirror_note else {}),
             "targets": [{"target": n, "met": ok, "value": v} for n, ok, v in targets],
             "rows": [{k: v for k, v in r.items() if k != "rounds"} | {
                 "rounds": [{k: x[k] for k in ("rps", "p50_us", "p99_us", "non2xx3xx", "requests", "err_connect", "err_read", "err_timeout")
