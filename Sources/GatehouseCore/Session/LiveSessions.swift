@@ -9,7 +9,8 @@ struct LiveSessions: Sendable {
         guard let session = cookie.read(cookies, now: now) else { return nil }
         guard let lifecycle else { return session }
         switch lifecycle.current(session, now: now) {
-        case .live(let current): return current
+        // The common case (never refreshed) hands back the cookie's session as it is, without a copy.
+        case .live(let refreshed): return refreshed.map { $0.applied(to: session) } ?? session
         case .ended: return nil
         }
     }

@@ -4,7 +4,7 @@ import Foundation
 /// What a refresh changed about a session: kept in the store (kind `.refreshed`, key = session id), sealed with a
 /// key derived from `cookie_secret` (purpose `state`; the session id is in the associated data, so a record
 /// cannot be moved to another session). A copy of the store alone reveals no token and no claim.
-struct RefreshedSession: Codable, Sendable, Equatable {
+public struct RefreshedSession: Codable, Sendable, Equatable {
     var claims: [String: JSONValue]
     var accessToken: String?
     var idToken: String?

@@ -38,7 +38,8 @@ public final class SessionLifecycle: Sendable {
     // MARK: the check
 
     public enum Current: Equatable {
-        case live(Session)
+        /// The session's latest refreshed state, if it was ever refreshed (`RefreshedSession.applied(to:)`).
+        case live(RefreshedSession?)
         /// Signed out, revoked, refused at refresh, or not refreshed within the grace period.
         case ended(Reason)
     }
@@ -50,13 +51,12 @@ public final class SessionLifecycle: Sendable {
         switch state.lookup(session) {
         case .revoked: return .ended(.revoked)
         case .live(let refreshed):
-            let live = refreshed?.applied(to: session) ?? session
             let refreshable = session.refreshToken != nil
-            guard refreshable || config.requireRefresh else { return .live(live) }
+            guard refreshable || config.requireRefresh else { return .live(refreshed) }
             let due = max(refreshed?.refreshedAt ?? session.issuedAt, session.issuedAt) + config.refreshInterval.wholeSeconds
             if now >= due, refreshable { queue.add(session, now: now) }
             if now >= due + config.refreshGrace.wholeSeconds { return .ended(.notRefreshed) }
-            return .live(live)
+            return .live(refreshed)
         }
     }
 

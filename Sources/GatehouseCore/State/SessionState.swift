@@ -13,9 +13,9 @@ public final class SessionState: Sendable {
     struct Mirror: @unchecked Sendable {
         var sessions: RevokedSessionSet
         /// Key → the time before which sessions are revoked, and when the entry expires.
-        var subjects: [String: Before] = [:]
-        var providerSessions: [String: Before] = [:]
-        var emails: [String: Before] = [:]
+        var subjects: [StateKeys.Hashed: Before] = [:]
+        var providerSessions: [StateKeys.Hashed: Before] = [:]
+        var emails: [StateKeys.Hashed: Before] = [:]
         var refreshed: [SessionID: RefreshedSession] = [:]
     }
 
@@ -69,15 +69,17 @@ public final class SessionState: Sendable {
     }
 
     private static func add(_ entry: StateEntry, to m: inout Mirror, sealer: StateSealer, capacity: Int, now: Int64) {
-        func before() -> Before? {
-            Int64(String(decoding: entry.value, as: UTF8.self)).map { Before(time: $0, expiresAt: entry.expiresAt) }
+        func revokedBefore(_ table: inout [StateKeys.Hashed: Before]) {
+            guard let key = StateKeys.Hashed(entry.key),
+                  let time = Int64(String(decoding: entry.value, as: UTF8.self)) else { return }
+            table[key] = max(Before(time: time, expiresAt: entry.expiresAt), table[key])
         }
         switch entry.kind {
         case .revokedSession:
             if let id = SessionID(base64url: entry.key) { m.sessions.insert(id, expiresAt: entry.expiresAt) }
-        case .revokedSubject: if let b = before() { m.subjects[entry.key] = max(b, m.subjects[entry.key]) }
-        case .revokedProviderSession: if let b = before() { m.providerSessions[entry.key] = max(b, m.providerSessions[entry.key]) }
-        case .revokedEmail: if let b = before() { m.emails[entry.key] = max(b, m.emails[entry.key]) }
+        case .revokedSubject: revokedBefore(&m.subjects)
+        case .revokedProviderSession: revokedBefore(&m.providerSessions)
+        case .revokedEmail: revokedBefore(&m.emails)
         case .refreshed:
             guard let id = SessionID(base64url: entry.key), var record = sealer.open(entry.value, for: id) else { return }
             // An older record (a late notification) never replaces a newer one.

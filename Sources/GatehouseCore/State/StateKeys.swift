@@ -14,17 +14,31 @@ public enum StateKeys {
         return digest.prefix(16).map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
     }
 
+    /// A store key as the mirror holds it: the 128 bits of its 32 hex digits, so the check hashes two words
+    /// instead of a string.
+    public struct Hashed: Hashable, Sendable {
+        let hi: UInt64, lo: UInt64
+
+        init?(_ key: String) {
+            let utf8 = Array(key.utf8)
+            guard utf8.count == 32, let hi = UInt64(String(decoding: utf8[0..<16], as: UTF8.self), radix: 16),
+                  let lo = UInt64(String(decoding: utf8[16..<32], as: UTF8.self), radix: 16) else { return nil }
+            self.hi = hi
+            self.lo = lo
+        }
+    }
+
     /// The keys one session can be revoked by, computed once per cookie value (`SessionCookie.read`).
     public struct OfSession: Sendable, Equatable {
-        public let subject: String?
-        public let providerSession: String?
-        public let email: String?
+        public let subject: Hashed?
+        public let providerSession: Hashed?
+        public let email: Hashed?
 
         init(_ session: Session) {
             let iss = session.issuer ?? ""
-            subject = session.subject.map { StateKeys.subject(issuer: iss, subject: $0) }
-            providerSession = session.providerSID.map { StateKeys.providerSession(issuer: iss, sid: $0) }
-            email = session.claims["email"]?.stringValue.map(StateKeys.email)
+            subject = session.subject.flatMap { Hashed(StateKeys.subject(issuer: iss, subject: $0)) }
+            providerSession = session.providerSID.flatMap { Hashed(StateKeys.providerSession(issuer: iss, sid: $0)) }
+            email = session.claims["email"]?.stringValue.flatMap { Hashed(StateKeys.email($0)) }
         }
     }
 }
