@@ -41,6 +41,14 @@ struct Serve: ParsableCommand {
             throw ExitCode(1)
         }
         let app = try Wiring.makeApp(config: config, logger: logger, store: store)
+        // No check before the mirror holds the store's revocations (rule R3 of SessionProtocol.pml: a restarted
+        // instance with an empty mirror would let signed-out cookies in).
+        if let lifecycle = app.lifecycle {
+            do { try lifecycle.sync(now: Int64(Date().timeIntervalSince1970), full: true) } catch {
+                logger.critical("the state store cannot be read: \(error.description) ([gatehouse] state; \"none\" runs without one)")
+                throw ExitCode(1)
+            }
+        }
         let listener: FastCGIListener
         do {
             listener = try FastCGIListener.open(config.server.listen, socketMode: config.server.socketMode,
@@ -60,5 +68,8 @@ struct Serve: ParsableCommand {
         if let store { logger.info("state store", metadata: ["store": .string(store.description)]) }
         StateThreads.start(app, logger: logger)
         server.run()
+        if let lifecycle = app.lifecycle, !lifecycle.flushUnsaved(now: Int64(Date().timeIntervalSince1970)) {
+            logger.error("stopping with refresh results the state store could not take; their sessions may need a new sign-in")
+        }
     }
 }

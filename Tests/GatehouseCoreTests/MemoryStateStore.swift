@@ -5,7 +5,7 @@ import Synchronization
 /// against SQLite and Redis). `down` makes every call fail, as an unreachable store does.
 final class MemoryStateStore: StateStore {
     struct Row { var entry: StateEntry; var seq: Int64 }
-    struct Tables { var rows: [String: Row] = [:]; var seq: Int64 = 0; var down = false; var puts = 0 }
+    struct Tables { var rows: [String: Row] = [:]; var seq: Int64 = 0; var down = false; var failPuts = false; var puts = 0 }
     let tables = Mutex(Tables())
     var description: String { "memory" }
 
@@ -19,6 +19,7 @@ final class MemoryStateStore: StateStore {
     }
 
     func put(_ entry: StateEntry) throws(StateStoreError) {
+        if tables.withLock({ $0.failPuts }) { throw StateStoreError("store refuses writes") }
         try live { t in t.seq += 1; t.puts += 1; t.rows[key(entry.kind, entry.key)] = Row(entry: entry, seq: t.seq) }
     }
     func putIfAbsent(_ entry: StateEntry, now: Int64) throws(StateStoreError) -> Bool {

@@ -123,6 +123,37 @@ import Testing
         #expect(check(a, cookie).status == 401)
     }
 
+    /// Rules R1 and R2 of SessionProtocol.pml: a refusal or a new token the store cannot take is in this mirror at
+    /// once, kept, and written when the store takes writes again; the lock stays held meanwhile.
+    @Test func aRefreshResultTheStoreCannotTakeIsKeptAndWrittenLater() throws {
+        let store = MemoryStateStore()
+        let a = try app(store), b = try app(store)
+        let refused = try signIn(a), renewed = try signIn(a)
+        clock.advance(61)
+        _ = check(a, refused)
+        store.tables.withLock { $0.failPuts = true }
+        provider.set("\(provider.issuer)/token", 400, JSONText.encode(["error": JSONValue.string("invalid_grant")]))
+        #expect(a.refreshStep(timeout: 0))
+        #expect(check(a, refused).status == 401, "dead here at once")
+        try b.lifecycle!.sync(now: clock.now)
+        #expect(check(b, refused).status == 200, "not yet written")
+        let id = try #require(a.sessions.read(RequestCookies(header: refused), now: clock.now)?.id)
+        #expect(try store.get(.refreshLock, id.text, now: clock.now) != nil, "the lock is kept while the result is unwritten")
+
+        _ = check(a, renewed)
+        provider.set("\(provider.issuer)/token", 200, JSONText.encode(["access_token": JSONValue.string("at-7"), "refresh_token": .string("rt-7")]))
+        #expect(a.refreshStep(timeout: 0))
+        #expect(throws: StateStoreError.self) { try a.lifecycle!.sync(now: clock.now) }
+        store.tables.withLock { $0.failPuts = false }
+        try a.lifecycle!.sync(now: clock.now)
+        try b.lifecycle!.sync(now: clock.now)
+        #expect(check(b, refused).status == 401, "the kept revocation reached the store")
+        let renewedID = try #require(a.sessions.read(RequestCookies(header: renewed), now: clock.now)?.id)
+        let record = try #require(try store.get(.refreshed, renewedID.text, now: clock.now))
+        #expect(a.lifecycle!.state.sealer.open(record.value, for: renewedID)?.refreshToken == "rt-7",
+                "the rotated token reached the store: no refresh will send rt-0 again")
+    }
+
     @Test func providerDownServesThroughTheGraceThenRefuses() throws {
         let store = MemoryStateStore()
         let a = try app(store)

@@ -171,3 +171,15 @@ def test_session_revoke_on_the_command_line_reaches_the_running_instance(gatehou
     assert signed_in(nginx, "bob").get(nginx.url + "/private/", allow_redirects=False).status_code == 200
     bad = subprocess.run([str(binary()), "session", "revoke", "--config", str(g.config), "--session", "nope"], capture_output=True, text=True)
     assert bad.returncode != 0 and "session id" in bad.stderr
+
+
+def test_a_restarted_instance_refuses_a_signed_out_cookie_from_its_first_check(gatehouse_factory, nginx_factory, workdir, mock_provider):
+    """Rule R3 of SessionProtocol.pml: no check before the mirror holds the store's revocations."""
+    g, nginx = stack(gatehouse_factory, nginx_factory, workdir, mock_provider)
+    http = signed_in(nginx)
+    copy = "_gatehouse=" + http.cookies.get("_gatehouse")
+    assert http.get(nginx.url + "/oauth2/sign_out?rd=/", allow_redirects=False).status_code == 302
+    g.proc.kill()
+    g.proc.wait()
+    g.start()
+    assert fcgi_client.request(g.address, auth_params(cookie=copy)).status == 401

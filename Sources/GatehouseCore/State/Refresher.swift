@@ -8,7 +8,9 @@ import Logging
 /// 4. check a new ID token exactly as at login (signature, issuer, audience, times; and the same `sub`), merge
 ///    userinfo, keep `session_groups`, seal the record into the store (kept and retried if the store is down);
 /// 5. a refusal (`invalid_grant`) ends the session everywhere; no answer leaves it to `refresh_grace`.
-/// No token is ever logged.
+/// A result the store cannot take now (new tokens, a refusal) is kept and retried with the lock held
+/// (`SessionLifecycle.writeOrKeep`): `SessionProtocol.pml` shows that dropping either loses or resurrects a
+/// session. No token is ever logged.
 struct Refresher: Sendable {
     let lifecycle: SessionLifecycle
     let config: GatehouseConfig
@@ -58,10 +60,10 @@ struct Refresher: Sendable {
         case .unavailable(let why):
             return .failed("token endpoint: \(why)")
         case .refused(let code):
-            do { try lifecycle.revoke(session: id, expiresAt: session.expiresAt, now: now) } catch {
-                // The refusal stands here at once; other instances refuse at their own refresh.
-                logger.warning("state store unreachable: a refused session ends on this instance only for now", metadata: ["detail": .string(error.description)])
-            }
+            // The session is dead from now on here, and the revocation is never dropped: written, or kept and
+            // retried with the lock held, like a new token (rule R1 of SessionProtocol.pml).
+            lifecycle.writeOrKeep(StateEntry(kind: .revokedSession, key: id.text, expiresAt: session.expiresAt), now: now)
+            keepLock = lifecycle.hasUnsaved
             return .ended("the provider refused the refresh token (\(code))")
         case .tokens(let idToken, let accessToken, let newRefreshToken):
             let current = record.map { $0.applied(to: session) } ?? session

@@ -96,14 +96,27 @@ public final class SessionLifecycle: Sendable {
         try store.put(entry)
     }
 
-    /// A write that must not be lost (a refreshed record): kept and retried by `sync` while the store is down.
+    /// A write that must not be lost (a refresh's result): in this mirror at once; kept and retried by `sync` while
+    /// the store is down.
     func writeOrKeep(_ entry: StateEntry, now: Int64) {
         state.apply(entry, now: now)
         do { try store.put(entry) } catch {
-            logger.warning("state store unreachable: a refreshed session is kept here and written when it is back",
+            logger.warning("state store unreachable: a refresh's result is kept here and written when it is back",
                            metadata: ["store": .string(store.description), "detail": .string(error.description)])
             unsaved.withLock { $0.append(entry) }
         }
+    }
+
+    /// At shutdown: one last try to write what the store could not take (a new refresh token lost here would
+    /// end its session at the next refresh, rule R4 of `SessionProtocol.pml`). False when something is left.
+    public func flushUnsaved(now: Int64) -> Bool {
+        let kept = unsaved.withLock { all -> [StateEntry] in defer { all.removeAll() }; return all }
+        var left: [StateEntry] = []
+        for entry in kept where entry.expiresAt > now {
+            do { try store.put(entry) } catch { left.append(entry) }
+        }
+        unsaved.withLock { $0.append(contentsOf: left) }
+        return left.isEmpty
     }
 
     var hasUnsaved: Bool { unsaved.withLock { !$0.isEmpty } }
