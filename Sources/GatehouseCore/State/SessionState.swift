@@ -1,15 +1,15 @@
-import Synchronization
 
 /// The in-memory mirror of the state store, which the check reads and never waits for: revocations (session ids
 /// in a bounded `RevokedSessionSet`; users, provider sessions and email addresses as "revoked before" times)
 /// and the newest refreshed state of each session. Kept current by `SessionLifecycle.sync` on a background
-/// thread; every read and write holds the lock for a few hash lookups only.
+/// thread. Checks read it under a shared lock (`ReadWriteLock`: they never wait for each other), for a few hash
+/// lookups only.
 ///
 /// Memory: a revoked session costs `RevokedSessionSet`'s bits per entry; a per-user revocation ~100 bytes; a
 /// refreshed session its claims (capped at `refreshedCapacity` entries: one dropped is read from the store again
 /// at its next refresh).
 public final class SessionState: Sendable {
-    /// Only ever touched under `mirror`'s lock, hence unchecked.
+    /// Only ever touched under `mirror`'s lock (shared for reads, which change nothing), hence unchecked.
     struct Mirror: @unchecked Sendable {
         var sessions: RevokedSessionSet
         /// Key → the time before which sessions are revoked, and when the entry expires.
@@ -21,12 +21,12 @@ public final class SessionState: Sendable {
 
     struct Before { var time: Int64; var expiresAt: Int64 }
 
-    private let mirror: Mutex<Mirror>
+    private let mirror: ReadWriteLock<Mirror>
     let sealer: StateSealer
     let refreshedCapacity: Int
 
     init(capacity: Int, lifetime: Int64, sealer: StateSealer, refreshedCapacity: Int = 200_000) {
-        mirror = Mutex(Mirror(sessions: RevokedSessionSet(capacity: capacity, lifetime: lifetime)))
+        mirror = ReadWriteLock(Mirror(sessions: RevokedSessionSet(capacity: capacity, lifetime: lifetime)))
         self.sealer = sealer
         self.refreshedCapacity = refreshedCapacity
     }
@@ -40,7 +40,7 @@ public final class SessionState: Sendable {
     /// Revoked, or its refreshed state. `session.id` and `session.keys` are set (`SessionCookie.read`).
     func lookup(_ session: Session) -> Lookup {
         guard let id = session.id else { return .live(nil) }
-        return mirror.withLock { m in
+        return mirror.read { m in
             if m.sessions.contains(id, expiresAt: session.expiresAt) { return .revoked }
             if let keys = session.keys {
                 if let k = keys.subject, let b = m.subjects[k], session.issuedAt <= b.time { return .revoked }
@@ -54,14 +54,14 @@ public final class SessionState: Sendable {
     /// Adds one store entry (from the change feed, or written by this instance).
     func apply(_ entry: StateEntry, now: Int64) {
         guard entry.expiresAt > now else { return }
-        mirror.withLock { m in Self.add(entry, to: &m, sealer: sealer, capacity: refreshedCapacity, now: now) }
+        mirror.write { m in Self.add(entry, to: &m, sealer: sealer, capacity: refreshedCapacity, now: now) }
     }
 
     /// A batch from the change feed, incremental or complete (a full resync). Both are merged: what the mirror
     /// knows leaves it only by expiry, so a store that lost entries (a Redis restarted without persistence) never
     /// un-revokes a session this instance has seen revoked.
     func apply(_ changes: StateChanges, now: Int64) {
-        mirror.withLock { m in
+        mirror.write { m in
             for entry in changes.entries where entry.expiresAt > now {
                 Self.add(entry, to: &m, sealer: sealer, capacity: refreshedCapacity, now: now)
             }
@@ -98,7 +98,7 @@ public final class SessionState: Sendable {
 
     /// Drops what has expired (the housekeeping of the sync thread).
     func removeExpired(now: Int64, staleBefore: Int64) {
-        mirror.withLock { m in
+        mirror.write { m in
             m.sessions.removeExpired(now: now)
             m.subjects = m.subjects.filter { $0.value.expiresAt > now }
             m.providerSessions = m.providerSessions.filter { $0.value.expiresAt > now }
@@ -109,6 +109,6 @@ public final class SessionState: Sendable {
 
     /// What the mirror holds, for logs and tests.
     var counts: (sessions: Int, users: Int, refreshed: Int, overCapacity: Bool) {
-        mirror.withLock { ($0.sessions.count, $0.subjects.count + $0.providerSessions.count + $0.emails.count, $0.refreshed.count, $0.sessions.isOverCapacity) }
+        mirror.read { ($0.sessions.count, $0.subjects.count + $0.providerSessions.count + $0.emails.count, $0.refreshed.count, $0.sessions.isOverCapacity) }
     }
 }
