@@ -50,6 +50,13 @@ struct CheckConfig: ParsableCommand {
         print("  listen: \(config.server.listen), workers: \(config.server.workers), prefix: \(config.server.prefix)")
         print("  cookie: \(config.cookie.name), \(config.auth.cookieSecrets.count) secret(s)")
         print("  providers: \(providers.isEmpty ? "(none: auth check only)" : providers.joined(separator: ", "))")
+        let state: String
+        switch config.state.backend {
+        case .none: state = "none (stateless: no refresh, no revocation)"
+        case .sqlite(let path): state = "sqlite:\(path)"
+        case .redis(let host, let port, let db): state = "redis://\(host):\(port)/\(db)" + (config.state.password == nil ? "" : " (with password)")
+        }
+        print("  state: \(state), refresh every \(config.state.refreshInterval.wholeSeconds) s, grace \(config.state.refreshGrace.wholeSeconds) s")
         for warning in config.routingWarnings { print("warning: \(warning)") }
     }
 }

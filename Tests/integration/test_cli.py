@@ -80,3 +80,21 @@ def test_session_seal_and_open_round_trip(gatehouse_factory):
     assert out.returncode == 0 and '"email":"d@example.org"' in out.stdout
     bad = run("session", "open", "--config", str(g.config), input=value[:-3] + "xyz\n")
     assert bad.returncode == 1 and "no session" in bad.stderr
+
+
+def test_check_config_names_the_state_store_never_its_password(tmp_path):
+    cfg = tmp_path / "state.toml"
+    cfg.write_text(f'''[auth]
+cookie_secret = "{run("new-secret").stdout.strip()}"
+[gatehouse]
+state = "redis://cache.internal:6380/2"
+state_password = "redis-password-never-printed"
+refresh_interval = "5m"
+''')
+    out = run("check-config", "--config", str(cfg))
+    assert out.returncode == 0, out.stderr
+    assert "state: redis://cache.internal:6380/2 (with password), refresh every 300 s" in out.stdout
+    assert "redis-password-never-printed" not in out.stdout + out.stderr
+    cfg.write_text(cfg.read_text().replace('state = "redis://cache.internal:6380/2"', 'state = "redis://user:pw@cache/0"'))
+    bad = run("check-config", "--config", str(cfg))
+    assert bad.returncode == 2 and "gatehouse.state" in bad.stderr and "pw" not in bad.stderr.replace("password", "")
