@@ -60,7 +60,7 @@ public final class Gatehouse: Sendable {
     let refresher: Refresher?
 
     /// Derives the cookie keys once; throws only if OpenSSL cannot. `store`: the opened `[gatehouse] state`
-    /// (nil for `none`); the caller runs `syncStep` and `refreshStep` on background threads.
+    /// (nil for `none`); the caller syncs `lifecycle` and runs `refreshStep` on background threads (StateThreads).
     public init(config: GatehouseConfig, environment: GatehouseEnvironment, store: (any StateStore)? = nil) throws(CryptoError) {
         self.config = config
         self.environment = environment
