@@ -72,7 +72,8 @@ public final class Gatehouse: Sendable {
         providerSlots = SlotCounter(limit: Self.providerSlotLimit(workers: config.server.workers))
         authCheck = AuthCheck(sessions: live, rules: config.rules)
         checkAnswer = CheckAnswer(identity: IdentityHeaders(config: config.headers, exposeTokens: config.auth.exposeTokens),
-                                  routes: routes, forbidden: forbidden, logger: environment.logger)
+                                  routes: routes, forbidden: forbidden,
+                                  cache: DecisionCache(config: config, lifecycle: lifecycle), logger: environment.logger)
         whoAmI = WhoAmI(sessions: live, exposeTokens: config.auth.exposeTokens)
         let returnURL = ReturnURL(allowedHosts: config.server.allowedRedirectHosts)
         let directory = ProviderDirectory(http: environment.http, ttl: config.provider.metadataTTL, now: environment.now)
@@ -117,18 +118,18 @@ public final class Gatehouse: Sendable {
         let now = environment.now()
         do throws(GatehouseError) {
             // In the Authorizer role every request is an access check, whatever its path.
-            if request.role == .authorizer { return checkAnswer.present(try authCheck.decide(ctx, now: now), ctx) }
+            if request.role == .authorizer { return checkAnswer.present(try authCheck.decide(ctx, now: now), ctx, now: now) }
             let path: String
             switch RoutedPath(request.scriptPath, checkRoute: routes.auth) {
             case .clean(let clean): path = clean
-            case .check(let rules): return checkAnswer.present(try authCheck.decide(ctx, now: now, pathRules: rules), ctx)
+            case .check(let rules): return checkAnswer.present(try authCheck.decide(ctx, now: now, pathRules: rules), ctx, now: now)
             case .unroutable: throw GatehouseError(.notFound, "There is no page here.", detail: "a ? or # in the routed path")
             }
             switch path {
             // Should a web server ever split the check URL's query off, it arrives as QUERY_STRING: same rules.
             case routes.auth:
                 let rules = request[param: "QUERY_STRING"].flatMap { $0.isEmpty ? nil : $0 }
-                return checkAnswer.present(try authCheck.decide(ctx, now: now, pathRules: rules), ctx)
+                return checkAnswer.present(try authCheck.decide(ctx, now: now, pathRules: rules), ctx, now: now)
             case routes.forbidden: return forbidden.handle(ctx, now: now)
             case routes.userinfo: return whoAmI.handle(ctx, now: now)
             case routes.signOut: return try withProviderSlot { signOut.handle(ctx, now: now) }

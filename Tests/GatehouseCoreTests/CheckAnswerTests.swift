@@ -9,7 +9,8 @@ import Testing
     var answer: CheckAnswer {
         let routes = Routes(config: config)
         return CheckAnswer(identity: IdentityHeaders(config: config.headers), routes: routes,
-                           forbidden: Forbidden(sessions: LiveSessions(cookie: try! SessionCookie(config), lifecycle: nil), routes: routes), logger: Logger(label: "test"))
+                           forbidden: Forbidden(sessions: LiveSessions(cookie: try! SessionCookie(config), lifecycle: nil), routes: routes),
+                           cache: DecisionCache(config: config, lifecycle: nil), logger: Logger(label: "test"))
     }
 
     func ctx(_ role: FastCGIRole, navigation: Bool) -> RequestContext {
@@ -32,7 +33,7 @@ import Testing
     @Test(arguments: [(FastCGIRole.responder, true, 401, true), (.responder, false, 401, false),
                       (.authorizer, true, 302, true), (.authorizer, false, 401, false)])
     func signInRequired(role: FastCGIRole, navigation: Bool, status: Int, hasLocation: Bool) {
-        let r = answer.present(.signInRequired(returnTo: "/a?b=1"), ctx(role, navigation: navigation))
+        let r = answer.present(.signInRequired(returnTo: "/a?b=1"), ctx(role, navigation: navigation), now: Fixture.now)
         #expect(r.status == status)
         #expect((r.header("Location") == "/oauth2/start?rd=%2Fa%3Fb%3D1") == hasLocation)
         #expect(hasLocation || r.header("WWW-Authenticate") != nil)
@@ -40,10 +41,10 @@ import Testing
 
     @Test(arguments: [FastCGIRole.responder, .authorizer])
     func allowAndDeny(role: FastCGIRole) {
-        let allowed = answer.present(.allow(Fixture.diana), ctx(role, navigation: true))
+        let allowed = answer.present(.allow(Fixture.diana), ctx(role, navigation: true), now: Fixture.now)
         #expect(allowed.status == 200)
         #expect(role == .responder ? allowed.header("X-Auth-Request-User") == "diana" : allowed.header("Variable-REMOTE_USER") == "diana")
-        let denied = answer.present(.denied(Fixture.diana, reason: "test"), ctx(role, navigation: true))
+        let denied = answer.present(.denied(Fixture.diana, reason: "test"), ctx(role, navigation: true), now: Fixture.now)
         #expect(denied.status == 403 && denied.header("Location") == nil)
         // nginx drops a check's body; Apache and lighttpd show it, so there it is the page.
         #expect(denied.body.isEmpty == (role == .responder))

@@ -50,6 +50,9 @@ struct ConfigReader {
         if let d = duration(gh, "read_timeout", path: "gatehouse.read_timeout") {
             if d >= .seconds(1) { server.readTimeout = d } else { problem("gatehouse.read_timeout", "must be at least 1 second") }
         }
+        if let d = duration(gh, "decision_cache_ttl", path: "gatehouse.decision_cache_ttl") {
+            if d <= .seconds(3600) { server.decisionCacheTTL = d } else { problem("gatehouse.decision_cache_ttl", "must be at most 1 hour (it is how late a sign-out takes effect)") }
+        }
         if let n = int(gh, "max_pending_logins", path: "gatehouse.max_pending_logins") {
             if (1...10).contains(n) { server.maxPendingLogins = n } else { problem("gatehouse.max_pending_logins", "must be between 1 and 10") }
         }
@@ -155,7 +158,7 @@ struct ConfigReader {
 
     static let gatehouseKeys: Set<String> = [
         "listen", "socket_mode", "workers", "read_timeout", "prefix", "trusted_proxies", "allowed_redirect_hosts", "login_timeout",
-        "max_pending_logins", "cookie_name", "cookie_domain", "cookie_path", "cookie_samesite", "cookie_secure",
+        "decision_cache_ttl", "max_pending_logins", "cookie_name", "cookie_domain", "cookie_path", "cookie_samesite", "cookie_secure",
         "cookie_lifetime", "previous_cookie_secrets", "headers", "log_level", "log_format", "provider_connect_timeout",
         "provider_timeout", "provider_ca_file", "metadata_ttl", "secret_files", "secret_env", "providers", "rules",
         "session_groups", "state", "state_password", "refresh_interval", "refresh_grace", "require_refresh", "revocation_capacity",

@@ -73,6 +73,9 @@ public struct ServerConfig: Sendable {
     public var loginTimeout: Duration = .seconds(600)
     /// At most this many pending-login cookies; the oldest is dropped beyond it.
     public var maxPendingLogins: Int = 3
+    /// How long nginx may keep a check's 200 (`X-Accel-Expires`, with `nginx/gatehouse-routes-cached.conf`); 0: never.
+    /// 5 s: a page's burst of asset requests costs one check, and a sign-out or revocation waits at most this long.
+    public var decisionCacheTTL: Duration = .seconds(5)
 }
 
 public struct CookieConfig: Sendable {

@@ -8,28 +8,36 @@ import Logging
 ///   to the login, a 403 carries Gatehouse's page; on allow, exactly 200 with `Variable-*` (lighttpd wants
 ///   Status first, which the FastCGI layer always writes first).
 /// API calls (not navigations) get a plain 401 in both roles, never an HTML login page.
+/// In the Responder role a 200 may say how long nginx may cache it (`DecisionCache`); a 401 or 403 never may
+/// (`X-Accel-Expires: 0`, whatever the site's `fastcgi_cache_valid`).
 struct CheckAnswer: Sendable {
     let identity: IdentityHeaders
     let routes: Routes
     let forbidden: Forbidden
+    let cache: DecisionCache
     let logger: Logger
 
-    func present(_ decision: AccessDecision, _ ctx: RequestContext) -> Response {
+    func present(_ decision: AccessDecision, _ ctx: RequestContext, now: Int64) -> Response {
         switch decision {
         case .allow(let session):
             switch ctx.request.role {
-            case .responder: return Response(status: 200, headers: identity.responderHeaders(for: session) + [.noStore])
+            case .responder:
+                // X-Accel-Expires before Cache-Control: nginx 1.22 lets it override a no-store that follows it.
+                let expires = cache.header(for: session, ctx, now: now).map { [$0] } ?? []
+                return Response(status: 200, headers: expires + identity.responderHeaders(for: session) + [.noStore])
             case .authorizer: return Response(status: 200, headers: identity.authorizerHeaders(for: session))
             }
         case .signInRequired(let returnTo):
             guard ctx.isNavigation else {
                 return Response(status: GatehouseError.Kind.unauthenticated.status,
-                                headers: [.noStore, Response.Header("WWW-Authenticate", "Cookie realm=\"gatehouse\"")],
+                                headers: [.noStore, Response.Header("WWW-Authenticate", "Cookie realm=\"gatehouse\"")]
+                                    + (ctx.request.role == .responder ? [DecisionCache.never] : []),
                                 body: Array("Unauthorized\n".utf8))
             }
             let login = routes.loginURL(returnTo: returnTo)
             switch ctx.request.role {
-            case .responder: return Response(status: GatehouseError.Kind.unauthenticated.status, headers: [.noStore, Response.Header("Location", login)])
+            case .responder:
+                return Response(status: GatehouseError.Kind.unauthenticated.status, headers: [.noStore, DecisionCache.never, Response.Header("Location", login)])
             case .authorizer: return .redirect(to: login)
             }
         case .denied(let session, let reason):
@@ -37,7 +45,7 @@ struct CheckAnswer: Sendable {
                                                      "path": .string(Request.path(of: ctx.originalURI ?? "/"))])
             switch ctx.request.role {
             // nginx drops the body (its error_page 403 fetches <prefix>/forbidden for the page).
-            case .responder: return Response(status: GatehouseError.Kind.forbidden.status, headers: [.noStore])
+            case .responder: return Response(status: GatehouseError.Kind.forbidden.status, headers: [.noStore, DecisionCache.never])
             case .authorizer: return forbidden.page(session: session, ctx: ctx)
             }
         }

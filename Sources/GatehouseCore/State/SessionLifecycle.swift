@@ -51,13 +51,25 @@ public final class SessionLifecycle: Sendable {
         switch state.lookup(session) {
         case .revoked: return .ended(.revoked)
         case .live(let refreshed):
-            let refreshable = session.refreshToken != nil
-            guard refreshable || config.requireRefresh else { return .live(refreshed) }
-            let due = max(refreshed?.refreshedAt ?? session.issuedAt, session.issuedAt) + config.refreshInterval.wholeSeconds
-            if now >= due, refreshable { queue.add(session, now: now) }
+            guard let due = refreshDue(session, refreshed) else { return .live(refreshed) }
+            if now >= due, session.refreshToken != nil { queue.add(session, now: now) }
             if now >= due + config.refreshGrace.wholeSeconds { return .ended(.notRefreshed) }
             return .live(refreshed)
         }
+    }
+
+    /// When `session` is next due for a refresh, from the mirror only (for how long a check's 200 may be cached):
+    /// nil when it never is (no refresh token and none required), `.min` when it was revoked meanwhile.
+    public func refreshDue(_ session: Session) -> Int64? {
+        switch state.lookup(session) {
+        case .revoked: return .min
+        case .live(let refreshed): return refreshDue(session, refreshed)
+        }
+    }
+
+    private func refreshDue(_ session: Session, _ refreshed: RefreshedSession?) -> Int64? {
+        guard session.refreshToken != nil || config.requireRefresh else { return nil }
+        return max(refreshed?.refreshedAt ?? session.issuedAt, session.issuedAt) + config.refreshInterval.wholeSeconds
     }
 
     // MARK: revocations (these write to the store)

@@ -317,16 +317,16 @@ APACHE_MODULES = ["mpm_prefork", "authn_core", "authz_core", "authz_user", "auth
                   "headers", "include", "cgi", "mime", "dir", "alias", "env", "setenvif"]
 
 
-def nginx_site(socket_path, port: int, root, body: str) -> str:
+def nginx_site(socket_path, port: int, root, body: str, routes: str = "gatehouse-routes.conf") -> str:
     """An nginx `http` body: Gatehouse as `upstream gatehouse` and one server on 127.0.0.1:port serving `root`, with
-    the shipped routes included before `body` (its locations)."""
+    the shipped routes (`routes`: or gatehouse-routes-cached.conf) included before `body` (its locations)."""
     return f"""
     upstream gatehouse {{ server unix:{socket_path}; }}
     server {{
         listen 127.0.0.1:{port};
         root {root};
         set $gatehouse_upstream gatehouse;
-        include {ROOT}/nginx/gatehouse-routes.conf;
+        include {ROOT}/nginx/{routes};
         {body}
     }}
     """
