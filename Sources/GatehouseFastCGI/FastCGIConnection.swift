@@ -45,20 +45,14 @@ final class FastCGIConnection {
     /// The request as the core sees it: role and params. The body (stdin) is read only by `readBody`.
     func currentRequest() -> Request {
         let role: FastCGIRole = request.pointee.role == FCGI_AUTHORIZER ? .authorizer : .responder
-        var params: [String: String] = [:]
-        params.reserveCapacity(32)
+        var params = FastCGIParams()
+        params.reserveCapacity(bytes: 2048, entries: 32)
         if var cursor = request.pointee.envp {
             while let entry = cursor.pointee {
-                // Byte-level split at the first '=' (this runs for every param of every check).
+                // Kept as libfcgi's bytes; the core turns into text only the params it reads.
                 let length = strlen(entry)
                 entry.withMemoryRebound(to: UInt8.self, capacity: length) { bytes in
-                    let all = UnsafeBufferPointer(start: bytes, count: length)
-                    guard let eq = all.firstIndex(of: UInt8(ascii: "=")) else { return }
-                    let name = String(decoding: UnsafeBufferPointer(rebasing: all[..<eq]), as: UTF8.self)
-                    // libfcgi's own FCGX_GetParam returns the first of duplicated names; so do we.
-                    if params[name] == nil {
-                        params[name] = String(decoding: UnsafeBufferPointer(rebasing: all[(eq + 1)...]), as: UTF8.self)
-                    }
+                    params.append(entry: UnsafeBufferPointer(start: bytes, count: length))
                 }
                 cursor += 1
             }
@@ -101,13 +95,25 @@ final class FastCGIConnection {
     /// web server was gone before all of it was written.
     @discardableResult
     func write(_ response: Response) -> Bool {
-        var head = "Status: \(response.status)\r\n"
-        // The core never builds a header with CR or LF; should one slip through, it is dropped, not sent split.
-        for h in response.headers where !(h.name + h.value).utf8.contains(where: { $0 == 13 || $0 == 10 }) {
-            head += "\(h.name): \(h.value)\r\n"
+        // Bytes appended straight into one buffer: string interpolation per header cost more than the check itself.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(256 + response.body.count)
+        bytes += "Status: ".utf8
+        bytes += String(response.status).utf8
+        bytes += "\r\n".utf8
+        for h in response.headers {
+            let start = bytes.count
+            bytes += h.name.utf8
+            bytes += ": ".utf8
+            bytes += h.value.utf8
+            // The core never builds a header with CR or LF; should one slip through, it is dropped, not sent split.
+            if bytes[start...].contains(where: { $0 == 13 || $0 == 10 }) {
+                bytes.removeSubrange(start...)
+            } else {
+                bytes += "\r\n".utf8
+            }
         }
-        head += "\r\n"
-        var bytes = Array(head.utf8)
+        bytes += "\r\n".utf8
         bytes += response.body
         let out = request.pointee.out
         // A failed write means the web server went away; libfcgi marks the stream and Finish closes it. The

@@ -10,26 +10,31 @@ public enum FastCGIRole: Sendable, Equatable {
 /// `Gatehouse.bodyLimit(for:)` asks the edge for one (back-channel logout; Authorizer servers send none).
 public struct Request: Sendable {
     public var role: FastCGIRole
-    /// CGI/FastCGI params. For a duplicated name the first value is kept, as libfcgi's own lookup does.
-    public var params: [String: String]
+    /// CGI/FastCGI params. For a duplicated name the first value is read, as libfcgi's own lookup does.
+    public var params: FastCGIParams
     /// The body, read by the edge only up to `Gatehouse.bodyLimit(for:)`; empty for every other request.
     public var body: [UInt8]
     /// The client sent more than the limit (the edge stopped reading): the route answers 413.
     public var bodyTooLarge: Bool
 
-    public init(role: FastCGIRole = .responder, params: [String: String], body: [UInt8] = [], bodyTooLarge: Bool = false) {
+    public init(role: FastCGIRole = .responder, params: FastCGIParams, body: [UInt8] = [], bodyTooLarge: Bool = false) {
         self.role = role
         self.params = params
         self.body = body
         self.bodyTooLarge = bodyTooLarge
     }
 
+    public init(role: FastCGIRole = .responder, params: [String: String], body: [UInt8] = [], bodyTooLarge: Bool = false) {
+        self.init(role: role, params: FastCGIParams(params), body: body, bodyTooLarge: bodyTooLarge)
+    }
+
     public subscript(param name: String) -> String? { params[name] }
 
     /// A client header by its HTTP name (`Sec-Fetch-Mode` is looked up as `HTTP_SEC_FETCH_MODE`).
-    public func header(_ name: String) -> String? {
-        params["HTTP_" + Self.paramName(forHeader: name)]
-    }
+    public func header(_ name: String) -> String? { header(RequestHeader(name)) }
+
+    /// A client header by its param name, built once (`RequestHeader.cookie`).
+    public func header(_ header: RequestHeader) -> String? { params[header.param] }
 
     public var method: String { params["REQUEST_METHOD"] ?? "GET" }
 

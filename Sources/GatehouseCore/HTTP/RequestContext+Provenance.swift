@@ -5,8 +5,8 @@ extension RequestContext {
     /// is a sibling subdomain, not us). Browsers without it send `Origin` on POST, whose host must be this
     /// request's host (`null` never is). With neither header there is no sign of another site.
     var isSameOriginOrDirect: Bool {
-        if let site = request.header("Sec-Fetch-Site")?.lowercased() { return site == "same-origin" || site == "none" }
-        if let origin = request.header("Origin")?.lowercased() {
+        if let site = request.header(.secFetchSite)?.lowercased() { return site == "same-origin" || site == "none" }
+        if let origin = request.header(.origin)?.lowercased() {
             guard let host, let mark = origin.range(of: "://") else { return false }
             return origin[mark.upperBound...] == host
         }

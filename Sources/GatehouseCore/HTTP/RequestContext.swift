@@ -6,31 +6,39 @@ public struct RequestContext: Sendable {
     /// The original request's path and query, if it is a well-formed origin-form URI (starts with one `/`,
     /// no control characters); nil otherwise.
     public let originalURI: String?
-    public let scheme: String
-    public let host: String?
+    /// The client address is a configured trusted proxy: its X-Forwarded-* headers count.
+    let fromTrustedProxy: Bool
 
     public init(_ request: Request, trustedProxies: [IPRange]) {
         self.request = request
-        cookies = RequestCookies(header: request.header("Cookie"))
-        let trusted = request[param: "REMOTE_ADDR"].map { addr in trustedProxies.contains { $0.contains(addr) } } ?? false
-        let forwardedURI = trusted ? request.header("X-Forwarded-Uri") ?? request.header("X-Original-URI") : nil
+        cookies = RequestCookies(header: request.header(.cookie))
+        fromTrustedProxy = request[param: "REMOTE_ADDR"].map { addr in trustedProxies.contains { $0.contains(addr) } } ?? false
+        let forwardedURI = fromTrustedProxy ? request.header(.xForwardedURI) ?? request.header(.xOriginalURI) : nil
         originalURI = Self.originForm(forwardedURI ?? request.requestURI)
-        if trusted, let proto = request.header("X-Forwarded-Proto")?.lowercased(), proto == "https" || proto == "http" {
-            scheme = proto
+    }
+
+    /// Computed when asked (the check never asks).
+    public var scheme: String {
+        if fromTrustedProxy, let proto = request.header(.xForwardedProto)?.lowercased(), proto == "https" || proto == "http" {
+            return proto
         } else if let s = request[param: "REQUEST_SCHEME"], s == "https" || s == "http" {
-            scheme = s
+            return s
         } else {
-            scheme = (request[param: "HTTPS"].map { $0.lowercased() == "on" || $0 == "1" } ?? false) ? "https" : "http"
+            return (request[param: "HTTPS"].map { $0.lowercased() == "on" || $0 == "1" } ?? false) ? "https" : "http"
         }
-        let hostHeader = trusted ? request.header("X-Forwarded-Host") ?? request.header("Host") : request.header("Host")
-        host = hostHeader.flatMap(Self.validHost)
+    }
+
+    /// Computed when asked (the check never asks).
+    public var host: String? {
+        let hostHeader = fromTrustedProxy ? request.header(.xForwardedHost) ?? request.header(.host) : request.header(.host)
+        return hostHeader.flatMap(Self.validHost)
     }
 
     /// Is this a page navigation (send the person to a login page) rather than an API call (plain 401)?
     public var isNavigation: Bool {
-        if let mode = request.header("Sec-Fetch-Mode")?.lowercased() { return mode == "navigate" }
-        if request.header("X-Requested-With")?.lowercased() == "xmlhttprequest" { return false }
-        if let accept = request.header("Accept")?.lowercased(), accept.contains("application/json"), !accept.contains("text/html") {
+        if let mode = request.header(.secFetchMode)?.lowercased() { return mode == "navigate" }
+        if request.header(.xRequestedWith)?.lowercased() == "xmlhttprequest" { return false }
+        if let accept = request.header(.accept)?.lowercased(), accept.contains("application/json"), !accept.contains("text/html") {
             return false
         }
         let method = request.method.uppercased()

@@ -94,19 +94,27 @@ public struct IdentityHeaders: Sendable {
     }
 
     func encode(_ text: String, inList: Bool) -> String {
+        // Most claims are printable ASCII without `%` (or `,` in a list): they pass as they are, in both encodings.
+        if text.utf8.allSatisfy({ Self.isPlain($0, inList: inList) }) { return text }
         var out = [UInt8]()
-        let hex = Array("0123456789ABCDEF".utf8)
+        out.reserveCapacity(text.utf8.count * 3)
         for scalar in text.unicodeScalars where !Self.isControl(scalar) {
-            for byte in String(scalar).utf8 {
-                let plain = byte >= 0x20 && byte < 0x7F && byte != UInt8(ascii: "%") && !(inList && byte == UInt8(ascii: ","))
-                if plain || config.encoding == .raw {
+            UTF8.encode(scalar) { byte in
+                if Self.isPlain(byte, inList: inList) || config.encoding == .raw {
                     out.append(byte)
                 } else {
-                    out += [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
+                    out += [UInt8(ascii: "%"), Self.hexDigits[Int(byte >> 4)], Self.hexDigits[Int(byte & 0xF)]]
                 }
             }
         }
         return String(decoding: out, as: UTF8.self)
+    }
+
+    private static let hexDigits = Array("0123456789ABCDEF".utf8)
+
+    /// A byte every encoding passes unchanged: printable ASCII except `%`, and `,` inside an array element.
+    static func isPlain(_ byte: UInt8, inList: Bool) -> Bool {
+        byte >= 0x20 && byte < 0x7F && byte != UInt8(ascii: "%") && !(inList && byte == UInt8(ascii: ","))
     }
 
     static func isControl(_ s: Unicode.Scalar) -> Bool {

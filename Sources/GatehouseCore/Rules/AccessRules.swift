@@ -71,12 +71,43 @@ public struct AccessRules: Sendable, Equatable {
     /// nil for anything else (`a@evil.com@example.com`, `"a@b"@c`, `a@b.com\n`).
     static func normalizedEmail(_ value: JSONValue?) -> String? {
         guard let raw = value?.stringValue, raw.utf8.count <= 320 else { return nil }
+        if raw.utf8.allSatisfy({ $0 < 0x80 }) { return normalizedASCIIEmail(raw) }
         let email = raw.lowercased()
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty,
               email.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value != 0x7F && !"\"\\(),:;<>[]".unicodeScalars.contains($0) }),
               !parts[1].hasPrefix("."), !parts[1].hasSuffix("."), !parts[1].contains("..") else { return nil }
         return email
+    }
+
+    /// `normalizedEmail` for the usual all-ASCII address, over bytes (there every byte is one character): the same
+    /// rules without a Character split or a scan of the forbidden set per character.
+    static func normalizedASCIIEmail(_ raw: String) -> String? {
+        var email: [UInt8] = []
+        email.reserveCapacity(raw.utf8.count)
+        var at: Int?
+        for byte in raw.utf8 {
+            guard byte > 0x20, byte != 0x7F, !isSpecialInEmail(byte) else { return nil }
+            if byte == UInt8(ascii: "@") {
+                guard at == nil else { return nil }
+                at = email.count
+            }
+            email.append(byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte)
+        }
+        guard let at, at > 0, at < email.count - 1 else { return nil }
+        let domain = email[(at + 1)...]
+        guard domain.first != UInt8(ascii: "."), domain.last != UInt8(ascii: "."),
+              !zip(domain, domain.dropFirst()).contains(where: { $0 == UInt8(ascii: ".") && $1 == UInt8(ascii: ".") }) else { return nil }
+        return String(decoding: email, as: UTF8.self)
+    }
+
+    /// The characters `normalizedEmail` refuses: `"\(),:;<>[]`.
+    static func isSpecialInEmail(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: ","), UInt8(ascii: ":"),
+             UInt8(ascii: ";"), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "["), UInt8(ascii: "]"): true
+        default: false
+        }
     }
 
     /// `true`, or the string "true" some providers send.

@@ -43,6 +43,8 @@ public struct Session: Sendable, Equatable {
     /// A claim by name, or by a dotted path into nested objects (`realm_access.roles`).
     public func claim(_ path: String) -> JSONValue? {
         if let direct = claims[path] { return direct }
+        // A plain name that is not there is not a path either (the split below would look it up again).
+        if !path.isEmpty && !path.utf8.contains(UInt8(ascii: ".")) { return nil }
         var current: JSONValue? = .object(claims)
         for part in path.split(separator: ".") {
             current = current?.objectValue?[String(part)]
