@@ -8,7 +8,7 @@ import pytest
 import requests
 
 import fcgi_client
-from harness import ROOT, FastCGIRecorder, apache_gatehouse, free_port, nginx_site, shipped_config
+from harness import ROOT, FastCGIRecorder, apache_site, free_port, nginx_site, shipped_config
 
 BACKCHANNEL = "/oauth2/backchannel_logout"
 TOKEN = "eyJhbGciOiJSUzI1NiIsInR5cCI6ImxvZ291dCtqd3QifQ.eyJpc3MiOiJ4In0.c2lnbmF0dXJl"
@@ -112,29 +112,18 @@ def test_nginx_body_reaches_gatehouse(gatehouse_factory, nginx_factory, workdir)
 
 # --- Apache ----------------------------------------------------------------------------------------------------------
 
-def apache_site(workdir, gport, port):
+def backchannel_apache_site(workdir, gport, port):
     www = workdir / "www"
     www.mkdir(exist_ok=True)
     (www / "page.html").write_text("page\n")
-    return apache_gatehouse(gport) + f"""
-<VirtualHost 127.0.0.1:{port}>
-    DocumentRoot {www}
-    <Directory {www}>
-        Require all granted
-    </Directory>
-    <Location "/">
-        Include {ROOT}/apache/gatehouse-protect.conf
-    </Location>
-    Include {ROOT}/apache/gatehouse-routes.conf
-</VirtualHost>
-"""
+    return apache_site(gport, port, www)
 
 
 def test_apache_passes_the_body_to_the_backchannel_responder(apache_factory, workdir):
     gport, port = free_port(), free_port()
     recorder = FastCGIRecorder(("127.0.0.1", gport))
     try:
-        apache = apache_factory(apache_site(workdir, gport, port), port)
+        apache = apache_factory(backchannel_apache_site(workdir, gport, port), port)
         assert_backchannel_gets_the_body(apache.url, recorder)
         assert_backchannel_refuses_other_methods_and_large_bodies(apache.url, recorder, server_limits_body=False)
     finally:
@@ -145,7 +134,7 @@ def test_apache_body_reaches_gatehouse_and_other_routes_answer(gatehouse_factory
     """mod_proxy_fcgi passes any body on; Gatehouse reads it on the back-channel route only and still answers the rest."""
     gport, port = free_port(), free_port()
     g = gatehouse_factory(listen=f"tcp:127.0.0.1:{gport}", extra_gatehouse='log_level = "debug"')
-    apache = apache_factory(apache_site(workdir, gport, port), port)
+    apache = apache_factory(backchannel_apache_site(workdir, gport, port), port)
     r = post(apache.url + BACKCHANNEL)
     assert r.status_code != 413
     g.wait_for_log(f"request body read bytes={len(FORM)} path={BACKCHANNEL} too_large=false")
@@ -190,7 +179,7 @@ def test_an_invalid_logout_token_is_a_400_json_error(server, gatehouse_factory, 
         url = nginx_factory(nginx_site(g.address, port, workdir, PROTECTED), port).url
     elif server == "apache":
         gatehouse_factory(listen=f"tcp:127.0.0.1:{gport}", extra_gatehouse=state)
-        url = apache_factory(apache_site(workdir, gport, port), port).url
+        url = apache_factory(backchannel_apache_site(workdir, gport, port), port).url
     else:
         gatehouse_factory(listen=f"tcp:127.0.0.1:{gport}", extra_gatehouse=state)
         url = lighttpd_factory(shipped_config(workdir, gport, port), port).url

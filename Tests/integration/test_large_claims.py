@@ -6,7 +6,7 @@ import urllib.parse
 
 import pytest
 import requests
-from harness import MockProvider, NAV, ROOT, apache_gatehouse, free_port, login_without_browser, nginx_site
+from harness import MockProvider, NAV, ROOT, apache_site, free_port, login_without_browser, nginx_site
 
 
 COUNTS = [0, 20, 100, 500]
@@ -121,27 +121,15 @@ def test_a_cookie_header_past_the_limit_clears_the_session_instead_of_locking_th
     assert ok.status_code == 200
 
 
-def apache_site(workdir, gport, port):
+def large_claims_apache_site(workdir, gport, port):
     www = workdir / "www"
     (www / "dept0").mkdir(parents=True)
     (www / "page.html").write_text("CONTENT page\n")
     (www / "dept0" / "index.html").write_text("CONTENT dept0\n")
-    return apache_gatehouse(gport) + f"""
-<VirtualHost 127.0.0.1:{port}>
-    DocumentRoot {www}
-    <Directory {www}>
-        Require all granted
-    </Directory>
-    <Location "/">
-        Include {ROOT}/apache/gatehouse-protect.conf
-    </Location>
-    <Location "/dept0/">
+    return apache_site(gport, port, www, f"""<Location "/dept0/">
         SetEnvIfExpr "true" GATEHOUSE_ALLOWED_GROUPS=corp-dept-0000-engineering-platform-readers
         Include {ROOT}/apache/gatehouse-protect-rules.conf
-    </Location>
-    Include {ROOT}/apache/gatehouse-routes.conf
-</VirtualHost>
-"""
+    </Location>""")
 
 
 @pytest.mark.parametrize("n", COUNTS)
@@ -149,7 +137,7 @@ def test_logins_with_ordinary_group_counts_through_apache(n, gatehouse_factory, 
     port, gport = free_port(), free_port()
     gatehouse_factory(listen=f"tcp:127.0.0.1:{gport}", auth=auth_toml(port, provider, "large-apache"),
                       extra_gatehouse="cookie_secure = false")
-    apache = apache_factory(apache_site(workdir, gport, port), port)
+    apache = apache_factory(large_claims_apache_site(workdir, gport, port), port)
     http = requests.Session()
     http.headers.update(NAV)
     me = walk(http, apache.url, n)

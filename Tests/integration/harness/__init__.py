@@ -3,7 +3,7 @@ walks (`walks`), FastCGI params (`fastcgi`), a recording FastCGI app (`fcgi_reco
 the browser (`browser`). Tests import from here, never from each other; conftest.py holds only pytest fixtures built
 on it."""
 from .processes import (APACHE_MODULES, ARTIFACTS, DEFAULT_PROVIDER, ROOT, USERS, Apache, EchoApp, Gatehouse, Lighttpd,
-                        MockProvider, Nginx, RedisServer, apache_gatehouse, binary, free_port, login_without_browser, new_secret,
+                        MockProvider, Nginx, RedisServer, apache_gatehouse, apache_site, binary, free_port, login_without_browser, new_secret,
                         nginx_site, run_rp_provider, server_factory, stop_process, wait_for)
 from .sites import CLAIMS, identity, proxied_site, rules_site, shipped_config, site, start_stack
 from .walks import ENV_CGI, NAV, SPOOF, login_and_see_identity

@@ -338,6 +338,24 @@ def apache_gatehouse(gport: int) -> str:
     return f"Define GATEHOUSE_APACHE_DIR {ROOT}/apache\nDefine GATEHOUSE_FCGI fcgi://127.0.0.1:{gport}/\nInclude {ROOT}/apache/gatehouse.conf\n"
 
 
+def apache_site(gport: int, port: int, root, locations: str = "") -> str:
+    """An Apache site on 127.0.0.1:port serving `root`, all of it behind the shipped gatehouse-protect.conf and
+    routes for a Gatehouse on 127.0.0.1:gport; `locations` adds the test's own <Location> sections."""
+    return apache_gatehouse(gport) + f"""
+<VirtualHost 127.0.0.1:{port}>
+    DocumentRoot {root}
+    <Directory {root}>
+        Require all granted
+    </Directory>
+    <Location "/">
+        Include {ROOT}/apache/gatehouse-protect.conf
+    </Location>
+    {locations}
+    Include {ROOT}/apache/gatehouse-routes.conf
+</VirtualHost>
+"""
+
+
 class Apache:
     """An unprivileged Apache httpd on 127.0.0.1 with its own ServerRoot and config in workdir/apache."""
 
