@@ -64,7 +64,7 @@ struct SessionCommand: ParsableCommand {
         @OptionGroup var options: ConfigOption
         @Option(help: "The user's sub at the provider.") var user: String?
         @Option(help: "An email address (any case).") var email: String?
-        @Option(help: "A session id (`gatehouse session open` prints it as session_id).") var session: String?
+        @Option(help: "A session id (`gatehouse session open` prints it as session_id); write --session=ID, as an id may begin with -.") var session: String?
         @Option(help: "With --user: only this provider's user (default: the sub at every configured provider).") var provider: String?
         @Option(help: "With --user: the issuer, instead of asking each provider's discovery document.") var issuer: String?
 

@@ -155,7 +155,8 @@ def test_session_revoke_on_the_command_line_reaches_the_running_instance(gatehou
     one, two = signed_in(nginx), signed_in(nginx)
     opened = subprocess.run([str(binary()), "session", "open", "--config", str(g.config)], input=one.cookies.get("_gatehouse"),
                             capture_output=True, text=True, check=True)
-    revoke("--session", json.loads(opened.stdout)["session_id"])
+    # `--session=ID`: an id is base64url and may begin with "-", which a separate argument would not survive.
+    revoke("--session=" + json.loads(opened.stdout)["session_id"])
     assert until_refused(one, nginx.url + "/private/", timeout=1.5) == 302
     assert two.get(nginx.url + "/private/", allow_redirects=False).status_code == 200
     # By user (the issuer from the provider's discovery document): every session of alice.
@@ -169,6 +170,7 @@ def test_session_revoke_on_the_command_line_reaches_the_running_instance(gatehou
     # Times have whole seconds: a session begun in the revocation's own second counts as begun before it.
     wait_for(lambda: int(time.time()) > revoked_second, what="the next second")
     assert signed_in(nginx, "bob").get(nginx.url + "/private/", allow_redirects=False).status_code == 200
+    assert "revoked session -AAAAAAAAAAAAAAAAAAAAA" in revoke("--session=-AAAAAAAAAAAAAAAAAAAAA"), "an id that begins with -"
     bad = subprocess.run([str(binary()), "session", "revoke", "--config", str(g.config), "--session", "nope"], capture_output=True, text=True)
     assert bad.returncode != 0 and "session id" in bad.stderr
 
