@@ -19,10 +19,12 @@ def test_static_file_behind_auth_request(gatehouse, nginx_factory, workdir):
     assert no.status_code == 302
     assert no.headers["Location"].endswith("/oauth2/start?rd=%2Fprivate%2Fpage.html%3Fx%3D1%26y%3D2")
 
-    # An API call without a session: a plain 401, never an HTML login page.
+    # An API call without a session: a JSON 401 (nginx's @gatehouse_login), never an HTML login page nor nginx's own.
     api = requests.get(nginx.url + "/private/page.html", headers={"Accept": "application/json", "Sec-Fetch-Mode": "cors"},
                        allow_redirects=False)
     assert api.status_code == 401 and "Location" not in api.headers
+    assert api.headers["Content-Type"] == "application/json" and api.json()["error"] == "unauthenticated" and api.json()["status"] == 401
+    assert api.headers["Cache-Control"] == "no-store" and "nginx" not in api.text
 
     # A tampered cookie is no session.
     bad = dict(cookie)
