@@ -14,11 +14,11 @@ enum PageStyle {
             + "padding:1.5rem 1rem;background:var(--bg);color:var(--text);"
             + "font:1rem/1.55 system-ui,-apple-system,\"Segoe UI\",Roboto,\"Noto Sans\",\"DejaVu Sans\",sans-serif;"
             + "-webkit-text-size-adjust:100%;text-size-adjust:100%}"
-            + "main{width:100%;max-width:26rem;background:var(--card);border:1px solid var(--line);border-radius:.75rem;"
+            + "main{width:100%;max-width:28rem;background:var(--card);border:1px solid var(--line);border-radius:.75rem;"
             + "padding:2rem 1.75rem;box-shadow:0 1px 2px rgba(0,0,0,.06),0 8px 28px rgba(0,0,0,.08);overflow-wrap:anywhere}"
             + ".brand{display:flex;align-items:center;gap:.6rem;margin:0 0 1.5rem;color:var(--muted);font-size:.9rem;font-weight:600}"
             + ".brand img{display:block;max-height:2.25rem;max-width:10rem}"
-            + ".status{margin:0 0 .2rem;color:var(--muted);font-size:.8rem;font-weight:700;letter-spacing:.06em;text-transform:uppercase}"
+            + ".status{margin:0 0 .2rem;color:var(--muted);font-size:.875rem;font-weight:600}"
             + "h1{margin:0 0 .75rem;font-size:1.45rem;line-height:1.25;font-weight:700}"
             + "p{margin:0 0 .75rem}"
             + "a{color:var(--accent);text-underline-offset:.15em}"
@@ -31,7 +31,7 @@ enum PageStyle {
             + ".note{margin:1.5rem 0 0;padding-top:1rem;border-top:1px solid var(--line);color:var(--muted);font-size:.85rem}"
             + "a:focus-visible,.button:focus-visible{outline:3px solid var(--accent);outline-offset:3px;border-radius:.25rem}"
             + ".button:focus-visible{border-radius:.5rem}"
-            + "footer{max-width:26rem;margin:1.25rem 0 0;color:var(--muted);font-size:.85rem;text-align:center}"
+            + "footer{max-width:28rem;margin:1.25rem 0 0;color:var(--muted);font-size:.85rem;text-align:center}"
             + "@media (max-width:420px){body{justify-content:flex-start;padding:1rem .75rem}main{padding:1.5rem 1.25rem}}"
     }
 }
