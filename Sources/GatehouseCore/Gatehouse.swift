@@ -192,7 +192,8 @@ public final class Gatehouse: Sendable {
             // A failed sign-in offers a fresh one that returns to the page first asked for, when the failure knows it.
             // (A 503 for a full provider budget comes before the login start has read its `rd`: read here then.)
             let returnTo = error.returnTo ?? (path == routes.start ? loginStart.returnURL.validate(ctx.request.query["rd"]) : "/")
-            let again = PageContent.Action(label: "Sign in again", href: routes.loginURL(returnTo: returnTo))
+            let again = PageContent.Action(label: ErrorResponse.isTemporary(error.kind) ? "Try again" : "Sign in again",
+                                           href: routes.loginURL(returnTo: returnTo))
             return ErrorResponse.page(for: error, correlationID: id, pages: pages, buttons: [again], links: returnTo == "/" ? [] : [home])
         }
         if error.kind == .notFound { return ErrorResponse.page(for: error, correlationID: id, pages: pages, buttons: [.init(label: "Go to the home page", href: "/")]) }

@@ -239,16 +239,16 @@ accent_color = "#0f766e"
         wait_for(lambda: silent.accepted, what="a login waiting on the silent provider")
         browser.get(nginx.url + "/oauth2/start?rd=%2Fadmin%2F")
         body = text_of(browser)
-        assert "Error 503" in body and "Too many sign-ins at once" in body and "try again" in body
-        assert href(browser, "Sign in again") == nginx.url + "/oauth2/start?rd=%2Fadmin%2F"
+        assert "Error 503" in body and "Too many sign-ins at once" in body and "try again in a moment" in body
+        assert href(browser, "Try again") == nginx.url + "/oauth2/start?rd=%2Fadmin%2F"
         look_at(browser, "busy")
         waiting.join(30)
 
         # The provider never answers: 504 after provider_timeout.
         browser.get(nginx.url + "/oauth2/start?rd=%2Fadmin%2F")
         body = text_of(browser)
-        assert "Error 504" in body and "The sign-in service took too long" in body
-        assert href(browser, "Sign in again") == nginx.url + "/oauth2/start?rd=%2Fadmin%2F"
+        assert "Error 504" in body and "The sign-in service took too long" in body and "wait a moment" in body
+        assert href(browser, "Try again") == nginx.url + "/oauth2/start?rd=%2Fadmin%2F"
         look_at(browser, "timeout")
     finally:
         silent.close()

@@ -18,6 +18,11 @@ public enum ErrorResponse {
         }
     }
 
+    /// The sign-in did not fail for anything the person did: the same again, a moment later, may work.
+    static func isTemporary(_ kind: GatehouseError.Kind) -> Bool {
+        kind == .busy || kind == .providerTimeout || kind == .providerUnavailable
+    }
+
     static func message(of error: GatehouseError) -> String {
         error.kind == .internal ? "An unexpected error occurred." : error.publicMessage
     }
@@ -31,7 +36,7 @@ public enum ErrorResponse {
     static func page(for error: GatehouseError, correlationID: String, pages: HTMLPage,
                      buttons: [PageContent.Action] = [], links: [PageContent.Action] = []) -> Response {
         var paragraphs = [message(of: error)]
-        if error.kind == .busy || error.kind == .providerTimeout || error.kind == .providerUnavailable {
+        if error.kind == .providerTimeout || error.kind == .providerUnavailable {
             paragraphs.append("This is usually brief: wait a moment and try again.")
         }
         let content = PageContent(title: title(of: error.kind), status: error.status, paragraphs: paragraphs, buttons: buttons,
