@@ -77,6 +77,10 @@ def test_rules_global_and_per_location(gatehouse_factory, nginx_factory, workdir
     assert get("/staff/", staff).status_code == 200
     denied = get("/admin/", staff)
     assert denied.status_code == 403, "never a login loop"
-    assert "signed in as sam@example.com" in denied.text and "/oauth2/sign_out?rd=" in denied.text
+    assert "signed in as sam@example.com" in denied.text and "/oauth2/sign_out?rd=" in denied.text and "Error 403" in denied.text
+    # The same refusal for an API call: JSON through nginx's error_page 403 (the page's request keeps its headers).
+    api = requests.get(nginx.url + "/admin/", cookies=staff, headers={"Accept": "application/json", "Sec-Fetch-Mode": "cors"})
+    assert api.status_code == 403 and api.headers["Content-Type"] == "application/json"
+    assert api.json() == {"error": "forbidden", "error_description": "This account is not allowed to see this page.", "status": 403}
     assert get("/private/", outsider).status_code == 403
     assert get("/admin/", outsider).status_code == 403

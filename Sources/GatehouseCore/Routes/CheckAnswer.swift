@@ -18,6 +18,9 @@ struct CheckAnswer: Sendable {
     let cache: DecisionCache
     let logger: Logger
 
+    /// An API call without a session (the JSON of its 401).
+    static let signInFirst = GatehouseError(.unauthenticated, "Sign in first: this request carries no valid session.")
+
     func present(_ decision: AccessDecision, _ ctx: RequestContext, now: Int64) -> Response {
         switch decision {
         case .allow(let session):
@@ -30,8 +33,7 @@ struct CheckAnswer: Sendable {
             }
         case .signInRequired(let returnTo):
             guard ctx.isNavigation else {
-                let refusal = GatehouseError(.unauthenticated, "Sign in first: this request carries no valid session.")
-                return ErrorResponse.json(for: refusal, extraHeaders: [Response.Header("WWW-Authenticate", "Cookie realm=\"gatehouse\"")]
+                return ErrorResponse.json(for: Self.signInFirst, extraHeaders: [Response.Header("WWW-Authenticate", "Cookie realm=\"gatehouse\"")]
                                           + (ctx.request.role == .responder ? [DecisionCache.never] : []))
             }
             let login = routes.loginURL(returnTo: returnTo)
