@@ -36,7 +36,7 @@ public enum ErrorResponse {
     static func page(for error: GatehouseError, correlationID: String, pages: HTMLPage,
                      buttons: [PageContent.Action] = [], links: [PageContent.Action] = []) -> Response {
         var paragraphs = [message(of: error)]
-        if error.kind == .providerTimeout || error.kind == .providerUnavailable {
+        if isTemporary(error.kind), !paragraphs[0].lowercased().contains("try again") {
             paragraphs.append("This is usually brief: wait a moment and try again.")
         }
         let content = PageContent(title: title(of: error.kind), status: error.status, paragraphs: paragraphs, buttons: buttons,
