@@ -1,4 +1,5 @@
 @testable import GatehouseCore
+import Foundation
 import GatehouseCrypto
 import Testing
 
@@ -172,5 +173,56 @@ import Testing
         #expect(denied.status == 403 && text(denied).contains(#""error":"forbidden""#) && text(denied).contains(#""status":403"#))
         let missing = try page("/oauth2/nothing", headers: Self.api)
         #expect(missing.status == 404 && text(missing).contains(#""error":"not_found""#) && missing.header("X-Correlation-Id") != nil)
+    }
+}
+
+/// `[gatehouse.pages] templates`: the operator's `page.mustache`, every placeholder escaped, the forms that would
+/// not escape refused at load, its `<style>` blocks allowed by hash.
+@Suite struct PageTemplateTests {
+    static let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../examples/pages/page.mustache")
+
+    func config(_ template: String) -> Result<GatehouseConfig, ConfigError> {
+        let toml = """
+        [auth]
+        cookie_secret = "\(Fixture.secret)"
+        redirect_uri = "https://app.example.com/oauth2/callback"
+        [gatehouse.pages]
+        templates = "/etc/gatehouse/pages"
+        site_name = "<b>Bold</b> & Co"
+        """
+        return ConfigLoader.load(toml: toml, environment: ConfigEnvironment(readFile: { $0 == "/etc/gatehouse/pages/page.mustache" ? template : nil }))
+    }
+
+    @Test(arguments: ["{{{title}}}", "{{&title}}", "{{ &title}}", "{{=<% %>=}}<%{title}%>", "{{%CONTENT_TYPE:TEXT}}{{title}}",
+                      "<style>h1{color:{{accent}}}</style>", "{{#title}}"])
+    func templatesThatCouldWriteAValueUnescapedAreRefused(template: String) {
+        guard case .failure(let error) = config(template) else { Issue.record("accepted: \(template)"); return }
+        #expect(error.problems.map(\.keyPath) == ["gatehouse.pages.templates"])
+    }
+
+    @Test func anUnreadableTemplateIsAProblem() {
+        let toml = "[auth]\ncookie_secret = \"\(Fixture.secret)\"\n[gatehouse.pages]\ntemplates = \"/nowhere\""
+        guard case .failure(let error) = ConfigLoader.load(toml: toml) else { Issue.record("accepted"); return }
+        #expect(error.problems.first?.message == "cannot read /nowhere/page.mustache")
+    }
+
+    @Test func theShippedExampleRendersEveryValueEscapedUnderItsOwnPolicy() throws {
+        let text = try String(contentsOf: Self.example, encoding: .utf8)
+        let app = try Fixture.app(try config(text).get())
+        let r = app.handle(Fixture.request("/oauth2/nothing", headers: PagesTests.nav))
+        let page = String(decoding: r.body, as: UTF8.self)
+        #expect(r.status == 404)
+        #expect(page.contains("<span>&lt;b&gt;Bold&lt;/b&gt; &amp; Co</span>") && !page.contains("<b>Bold"))
+        #expect(page.contains(#"<p class="status">Error 404</p>"#) && page.contains("<h1>Page not found</h1>"))
+        #expect(page.contains(#"<a class="button" href="/">Go to the home page</a>"#) && page.contains("Reference: "))
+        #expect(page.contains("<style>:root{color-scheme:light dark;") && !page.contains(#"<p class="links">"#))
+        let policy = try #require(r.header("Content-Security-Policy"))
+        for block in PageTemplate.styleBlocks(in: page) {
+            #expect(policy.contains("'sha256-\(HTMLPage.base64(Digest.sha256(Array(block.utf8))))'"), "every <style> of the page is allowed")
+        }
+        #expect(PageTemplate.styleBlocks(in: page).count == 2 && policy.contains("img-src data: 'self';"))
+        let denied = String(decoding: app.handle(Fixture.request("/oauth2/forbidden", uri: "/admin/", cookie: try Fixture.cookieHeader(config: app.config),
+                                                                 headers: PagesTests.nav)).body, as: UTF8.self)
+        #expect(denied.contains(#"<p class="links"><a href="/">Home page</a>"#))
     }
 }

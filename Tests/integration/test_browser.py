@@ -188,6 +188,34 @@ def test_gatehouse_pages_send_the_browser_to_no_favicon(gatehouse, nginx_factory
     wait_for(lambda: "/favicon.ico" in access_log.read_text(), what="the browser's /favicon.ico request on the site's own page")
 
 
+def test_an_operators_template(gatehouse_factory, nginx_factory, browser, workdir):
+    """[gatehouse.pages] templates with the shipped example (examples/pages/page.mustache): the 403 and 404 pages in
+    the operator's layout, under the same policy (its <style> allowed by hash) and the same accessibility bar."""
+    port = free_port()
+    logo = workdir / "logo.svg"
+    logo.write_text(LOGO)
+    g = gatehouse_factory(extra_gatehouse=f"""
+[gatehouse.pages]
+templates = "{ROOT}/examples/pages"
+site_name = "Example <intranet>"
+logo_url = "/logo.svg"
+""")
+    nginx = nginx_factory(demo_site(g.address, port, logo), port)
+    browser.get(nginx.url + "/oauth2/signed_out")
+    browser.add_cookie({"name": "_gatehouse", "value": g.seal('{"sub":"sam","email":"sam@example.com","groups":["staff"]}'), "path": "/"})
+    browser.get(nginx.url + "/admin/")
+    assert browser.title == "Access denied · Example <intranet>"
+    body = text_of(browser)
+    assert body.startswith("Example <intranet>\nError 403\nAccess denied") and "Questions? Ask the service desk." in body
+    assert browser.find_element(By.CSS_SELECTOR, "header img").get_attribute("naturalWidth") != "0"
+    assert browser.find_element(By.CSS_SELECTOR, "main").value_of_css_property("border-radius") == "12px", "Gatehouse's stylesheet applies"
+    assert browser.find_element(By.CSS_SELECTOR, "header").value_of_css_property("font-weight") == "700", "the template's own style applies"
+    look_at(browser, "template-forbidden")
+    browser.get(nginx.url + "/oauth2/nothing")
+    assert "Error 404" in text_of(browser)
+    look_at(browser, "template-not-found")
+
+
 class SilentProvider:
     """A provider that accepts connections and never answers: Gatehouse gives up at provider_timeout (504), and
     while it waits it holds a provider slot (with workers = 2, the only one: the next login gets 503)."""

@@ -3,7 +3,7 @@ import TOMLKit
 /// `[gatehouse.pages]`: the brand on Gatehouse's own pages. Each value is checked here so that the page can
 /// only ever show it as text, a colour of hex digits, an image URL or the checked footer.
 extension ConfigReader {
-    static let pagesKeys: Set<String> = ["site_name", "logo_url", "accent_color", "footer_html"]
+    static let pagesKeys: Set<String> = ["site_name", "logo_url", "accent_color", "footer_html", "templates"]
 
     mutating func readPages(_ gh: TOMLTable) -> PagesConfig {
         var pages = PagesConfig()
@@ -30,6 +30,15 @@ extension ConfigReader {
             case .success(let footer): pages.footer = footer
             case .failure(let why): problem("gatehouse.pages.footer_html", "\(why.message) (docs/configuration.md lists what it may hold)")
             }
+        }
+        if let directory = string(t, "templates", path: "gatehouse.pages.templates") {
+            let file = (directory.hasSuffix("/") ? directory : directory + "/") + PageTemplate.fileName
+            if let text = environment.readFile(file) {
+                switch PageTemplate.parse(text) {
+                case .success(let template): pages.template = template
+                case .failure(let why): problem("gatehouse.pages.templates", "\(file): \(why.message) (docs/configuration.md lists the placeholders)")
+                }
+            } else { problem("gatehouse.pages.templates", "cannot read \(file)") }
         }
         return pages
     }

@@ -25,6 +25,8 @@ public struct PagesConfig: Sendable {
     public var accentColor: AccentColor = .default
     /// A small, checked subset of HTML (`FooterHTML`); nil: no footer.
     public var footer: FooterHTML?
+    /// `templates`: the operator's `page.mustache` from that directory, checked at load; nil: Gatehouse's layout.
+    public var template: PageTemplate?
 }
 
 /// Streamlit's `[auth]` table, with Streamlit's meanings.

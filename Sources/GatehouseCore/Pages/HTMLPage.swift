@@ -1,5 +1,6 @@
 import Foundation
 import GatehouseCrypto
+import Mustache
 
 /// Gatehouse's own pages (chooser, signed out, sign-out confirmation, 403, every error), self-contained: one
 /// inline stylesheet, no script, no request for anything but the operator's logo. Built once from the config
@@ -16,6 +17,8 @@ struct HTMLPage: Sendable {
     let logoURL: String?
     let footer: FooterHTML?
     let css: String
+    /// The operator's `page.mustache` with the stylesheet as a partial (`[gatehouse.pages] templates`); nil: ours.
+    let library: MustacheLibrary?
     /// The CSP without `frame-ancestors` (added per response).
     let policy: String
 
@@ -25,10 +28,13 @@ struct HTMLPage: Sendable {
         logoURL = pages.logoURL
         footer = pages.footer
         css = PageStyle.css(accent: pages.accentColor)
-        let hash = Self.base64(Digest.sha256(Array(css.utf8)))
+        library = pages.template?.library(css: css)
+        let styles = ["'sha256-\(Self.base64(Digest.sha256(Array(css.utf8))))'"] + (pages.template?.styleHashes ?? [])
         var images = ["data:"]
-        if let logo = pages.logoURL { images.append(logo.hasPrefix("/") ? "'self'" : URLParts(logo)?.origin ?? "'none'") }
-        policy = "default-src 'none'; style-src 'sha256-\(hash)'; img-src \(images.joined(separator: " ")); base-uri 'none'"
+        // A template may show images of this site (its own logo, a background is CSS and also 'self').
+        if pages.template != nil || pages.logoURL?.hasPrefix("/") == true { images.append("'self'") }
+        if let logo = pages.logoURL, !logo.hasPrefix("/") { images.append(URLParts(logo)?.origin ?? "'none'") }
+        policy = "default-src 'none'; style-src \(styles.joined(separator: " ")); img-src \(images.joined(separator: " ")); base-uri 'none'"
     }
 
     /// The page as a response: HTML, no-store, the CSP, never framed unless `frameAncestors` names who may.
@@ -40,6 +46,7 @@ struct HTMLPage: Sendable {
     }
 
     func render(_ content: PageContent) -> String {
+        if let library { return library.render(values(content), withTemplate: "page") ?? "" }
         let e = Self.escape
         var body = ""
         var brand = ""
@@ -75,6 +82,22 @@ struct HTMLPage: Sendable {
         \(body)</main>
         \(foot)</body></html>
         """
+    }
+
+    /// The placeholders of a `page.mustache` (docs/configuration.md lists them); Mustache escapes each.
+    func values(_ content: PageContent) -> [String: Any] {
+        func actions(_ list: [PageContent.Action], _ key: String) -> [[String: String]] { list.map { ["label": $0.label, key: $0.href] } }
+        var v: [String: Any] = [
+            "lang": "en", "title": content.title, "heading_names_site": content.headingNamesSite,
+            "document_title": siteName.map { content.headingNamesSite ? content.title : "\(content.title) · \($0)" } ?? content.title,
+            "paragraphs": content.paragraphs, "buttons": actions(content.buttons, "href"),
+            "post_buttons": actions(content.postButtons, "action"), "links": actions(content.links, "href"),
+        ]
+        if content.status >= 400 { v["status"] = content.status }
+        if let siteName { v["site_name"] = siteName }
+        if let logoURL { v["logo_url"] = logoURL }
+        if let note = content.footnote { v["footnote"] = note }
+        return v
     }
 
     public static func escape(_ s: String) -> String {
