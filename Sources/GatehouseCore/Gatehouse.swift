@@ -68,20 +68,22 @@ public final class Gatehouse: Sendable {
         lifecycle = try store.map { s throws(CryptoError) in try SessionLifecycle(store: s, config: config, logger: environment.logger, random: environment.random) }
         let live = LiveSessions(cookie: sessions, lifecycle: lifecycle)
         routes = Routes(config: config)
-        forbidden = Forbidden(sessions: live, routes: routes)
+        forbidden = Forbidden(sessions: live, routes: routes, bearerEnabled: config.bearer.enabled)
         providerSlots = SlotCounter(limit: Self.providerSlotLimit(workers: config.server.workers))
-        authCheck = AuthCheck(sessions: live, rules: config.rules)
+        let directory = ProviderDirectory(http: environment.http, ttl: config.provider.metadataTTL, now: environment.now)
+        let tokens = TokenClient(http: environment.http)
+        let bearer = config.bearer.enabled
+            ? BearerCheck(config: config, directory: directory, tokens: tokens, verifier: environment.verifier, slots: providerSlots) : nil
+        authCheck = AuthCheck(sessions: live, rules: config.rules, bearer: bearer)
         checkAnswer = CheckAnswer(identity: IdentityHeaders(config: config.headers, exposeTokens: config.auth.exposeTokens),
                                   routes: routes, forbidden: forbidden,
                                   cache: DecisionCache(config: config, lifecycle: lifecycle), logger: environment.logger)
-        whoAmI = WhoAmI(sessions: live, exposeTokens: config.auth.exposeTokens)
+        whoAmI = WhoAmI(sessions: live, exposeTokens: config.auth.exposeTokens, bearer: bearer)
         let returnURL = ReturnURL(allowedHosts: config.server.allowedRedirectHosts)
-        let directory = ProviderDirectory(http: environment.http, ttl: config.provider.metadataTTL, now: environment.now)
         let pending = try PendingLoginCookies(config: config, random: environment.random)
         signOut = SignOut(config: config, routes: routes, sessions: sessions, lifecycle: lifecycle, logger: environment.logger,
                           returnURL: returnURL, directory: directory, random: environment.random)
         loginStart = LoginStart(config: config, routes: routes, directory: directory, pending: pending, returnURL: returnURL, random: environment.random)
-        let tokens = TokenClient(http: environment.http)
         let fitting = SessionFitting(config: config)
         callback = Callback(config: config, directory: directory, pending: pending, consumed: ConsumedStates(), sessions: sessions,
                             tokens: tokens, verifier: environment.verifier, returnURL: returnURL,
@@ -131,7 +133,7 @@ public final class Gatehouse: Sendable {
                 let rules = request[param: "QUERY_STRING"].flatMap { $0.isEmpty ? nil : $0 }
                 return checkAnswer.present(try authCheck.decide(ctx, now: now, pathRules: rules), ctx, now: now)
             case routes.forbidden: return forbidden.handle(ctx, now: now)
-            case routes.userinfo: return whoAmI.handle(ctx, now: now)
+            case routes.userinfo: return try whoAmI.handle(ctx, now: now)
             case routes.signOut: return try withProviderSlot { signOut.handle(ctx, now: now) }
             case routes.start: return try withProviderSlot { () throws(GatehouseError) in try loginStart.handle(ctx, now: now) }
             case routes.callback:

@@ -118,14 +118,17 @@ extension ConfigReader {
         }
         var algorithms: [String] = []
         var fetchUserinfo = true
+        var introspection = ProviderConfig.Introspection.off
         if let extras, let mine = table(extras, name, path: "gatehouse.providers.\(name)") {
-            checkKnownKeys(mine, path: "gatehouse.providers.\(name)", known: ["allowed_signing_algorithms", "fetch_userinfo"])
+            checkKnownKeys(mine, path: "gatehouse.providers.\(name)", known: ["allowed_signing_algorithms", "fetch_userinfo", "introspection"])
             algorithms = strings(mine, "allowed_signing_algorithms", path: "gatehouse.providers.\(name).allowed_signing_algorithms")
             if let b = bool(mine, "fetch_userinfo", path: "gatehouse.providers.\(name).fetch_userinfo") { fetchUserinfo = b }
+            introspection = readIntrospection(mine, path: "gatehouse.providers.\(name).introspection")
         }
         guard let clientID, let metadata, !clientID.isEmpty else { return nil }
         return ProviderConfig(name: name, clientID: clientID, clientSecret: clientSecret, serverMetadataURL: metadata,
-                              clientKwargs: kwargs, allowedSigningAlgorithms: algorithms, fetchUserinfo: fetchUserinfo)
+                              clientKwargs: kwargs, allowedSigningAlgorithms: algorithms, fetchUserinfo: fetchUserinfo,
+                              introspection: introspection)
     }
 
     static func isSecretPath(_ key: String, auth: TOMLTable) -> Bool {

@@ -153,7 +153,9 @@ struct ConfigReader {
         let auth = readAuth(root: root, gatehouse: gh, secrets: secrets, prefix: server.prefix)
         guard let auth else { return nil }
         checkRuleProviders(rules, auth: auth)
-        return GatehouseConfig(auth: auth, server: server, cookie: cookie, headers: headers, logging: logging, provider: io, state: state, rules: rules)
+        let bearer = readBearer(gh, auth: auth)
+        return GatehouseConfig(auth: auth, server: server, cookie: cookie, headers: headers, logging: logging, provider: io, state: state, rules: rules,
+                               bearer: bearer)
     }
 
     static let gatehouseKeys: Set<String> = [
@@ -162,6 +164,7 @@ struct ConfigReader {
         "cookie_lifetime", "previous_cookie_secrets", "headers", "log_level", "log_format", "provider_connect_timeout",
         "provider_timeout", "provider_ca_file", "metadata_ttl", "secret_files", "secret_env", "providers", "rules",
         "session_groups", "state", "state_password", "refresh_interval", "refresh_grace", "require_refresh", "revocation_capacity",
+        "bearer",
     ]
 
     static func isToken(_ s: String) -> Bool {

@@ -13,10 +13,11 @@ public enum ErrorResponse {
         case .notImplemented: title = "Not available here"
         case .providerUnavailable, .providerTimeout: title = "The sign-in service is not answering"
         case .busy: title = "Too many sign-ins at once"
+        case .tokenUnverifiable: title = "The access token cannot be checked right now"
         case .internal: title = "Something went wrong"
         }
         let message = error.kind == .internal ? "An unexpected error occurred." : error.publicMessage
-        let headers = (error.kind == .busy ? [Response.Header("Retry-After", "2")] : [])
+        let headers = (error.kind == .busy || error.kind == .tokenUnverifiable ? [Response.Header("Retry-After", "2")] : [])
             + error.cookies.map { Response.Header("Set-Cookie", $0.headerValue) }
         return .html(status: error.status, HTMLPage.render(title: title, paragraphs: [message], links: links, footnote: "Reference: \(correlationID)"),
                      headers: headers)
@@ -28,7 +29,7 @@ public enum ErrorResponse {
         switch error.kind {
         case .badRequest, .payloadTooLarge, .methodNotAllowed: code = "invalid_request"
         case .notImplemented: code = "unsupported"
-        case .providerUnavailable, .providerTimeout, .busy: code = "temporarily_unavailable"
+        case .providerUnavailable, .providerTimeout, .busy, .tokenUnverifiable: code = "temporarily_unavailable"
         default: code = "server_error"
         }
         let message = error.kind == .internal ? "An unexpected error occurred." : error.publicMessage

@@ -20,6 +20,9 @@ public struct Session: Sendable, Equatable {
     public var refreshToken: String?
     /// The store keys this session can be revoked by (computed once when the cookie is opened, not sealed).
     public var keys: StateKeys.OfSession?
+    /// The scopes of the bearer token this "session" is (never sealed); nil for a cookie session. Set: the
+    /// request was authenticated by an access token, so its answers follow RFC 6750 and are never cached by nginx.
+    public var tokenScopes: Set<String>?
 
     public init(provider: String, claims: [String: JSONValue], issuedAt: Int64, expiresAt: Int64,
                 idToken: String? = nil, accessToken: String? = nil, groupsDropped: Bool = false,
