@@ -5,7 +5,7 @@ redirect); a missing scope 403 `insufficient_scope`; opaque tokens by introspect
 import pytest
 import requests
 from harness import (ROOT, apache_gatehouse, bearer_gatehouse, bearer_site, free_port, mint_token, run_rp_provider,
-                     start_rp_provider, stop_process)
+                     shipped_config, start_rp_provider, stop_process)
 
 INVALID = 'Bearer realm="gatehouse", error="invalid_token"'
 NAV = {"Sec-Fetch-Mode": "navigate", "Accept": "text/html"}
@@ -167,3 +167,14 @@ def test_apache_authorizer_with_a_bearer_token(gatehouse_factory, apache_factory
     scope = requests.get(apache.url + "/api/write/", headers=bearer(mint_token(rp_provider, scope="read")))
     assert scope.status_code == 403 and 'error="insufficient_scope", scope="write"' in scope.headers.get("WWW-Authenticate", "")
     assert requests.get(apache.url + "/api/write/", headers=bearer(mint_token(rp_provider, scope="write"))).status_code == 200
+
+
+def test_lighttpd_shipped_config_with_a_bearer_token(gatehouse_factory, lighttpd_factory, workdir, rp_provider):
+    gport, port = free_port(), free_port()
+    bearer_gatehouse(gatehouse_factory, rp_provider, listen=f"tcp:127.0.0.1:{gport}")
+    server = lighttpd_factory(shipped_config(workdir, gport, port), port)
+    ok = requests.get(server.url + "/whoami.shtml", headers=bearer(mint_token(rp_provider)))
+    assert ok.status_code == 200 and ok.text == "user=diana email=diana@example.org\n"
+    bad = requests.get(server.url + "/whoami.shtml", headers={**NAV, **bearer(mint_token(rp_provider, key="other"))},
+                       allow_redirects=False)
+    assert bad.status_code == 401 and bad.headers.get("WWW-Authenticate") == INVALID and "Location" not in bad.headers
