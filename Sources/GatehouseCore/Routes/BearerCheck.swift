@@ -50,9 +50,9 @@ final class BearerCheck: Sendable {
     /// when the request has none (another scheme, or no header); "" when it is not a well-formed b64token.
     static func token(in request: Request) -> Substring? {
         guard let value = request.header(.authorization) else { return nil }
-        let utf8 = value.utf8
-        guard utf8.count > 7, value.prefix(7).lowercased() == "bearer " else { return nil }
-        let token = value.dropFirst(7).drop { $0 == " " }
+        let scheme = value.prefix { $0 != " " }
+        guard scheme.utf8.count == 6, scheme.lowercased() == "bearer" else { return nil }
+        let token = value.dropFirst(scheme.count).drop { $0 == " " }
         guard !token.isEmpty, token.utf8.count <= maxTokenBytes, isB64Token(token.utf8) else { return "" }
         return token
     }
