@@ -126,8 +126,8 @@ enum AccessTokenProblem: Error, Sendable, Equatable, CustomStringConvertible {
         case .wrongType: "the bearer token's typ is neither at+jwt nor JWT"
         case .idToken: "an ID token was offered as an access token (accept_id_tokens is off)"
         case .badSignature: "the bearer token's signature does not verify"
-        case .algorithmNotAllowed(let alg): "the bearer token's algorithm \(alg.prefix(20)) is not allowed"
-        case .noMatchingKey(let kid): "no key of the provider matches the bearer token (kid \(kid.map { String($0.prefix(64)) } ?? "absent"))"
+        case .algorithmNotAllowed(let alg): "the bearer token's algorithm \(Self.loggable(alg)) is not allowed"
+        case .noMatchingKey(let kid): "no key of the provider matches the bearer token (kid \(kid.map(Self.loggable) ?? "absent"))"
         case .unknownIssuer: "the bearer token's iss is not a provider whose tokens count"
         case .opaqueWithoutIntrospection: "an opaque bearer token, and no provider has introspection on"
         case .inactive: "the provider's introspection says the bearer token is not active"
@@ -139,5 +139,10 @@ enum AccessTokenProblem: Error, Sendable, Equatable, CustomStringConvertible {
         case .issuedInTheFuture: "the bearer token was issued in the future"
         case .noSubject: "the bearer token has no sub"
         }
+    }
+
+    /// A header value the token's sender chose, as the log may show it: printable ASCII, at most 64 characters.
+    static func loggable(_ text: String) -> String {
+        String(text.unicodeScalars.filter { $0.value > 0x20 && $0.value < 0x7F }.prefix(64).map(Character.init))
     }
 }
