@@ -369,10 +369,12 @@ class Provider:
         exp now + p["exp_in"] (300), signed RS256 with the case's key. Broken as asked: "alg": "none" (unsigned),
         "alg": "HS256-public" (an HMAC keyed with the published public key's JWK text), "kid" (another kid in the
         header), "key": "other" (signed by a fresh key under the published kid), "claims" (override), "drop"
-        (remove), "typ". "id_token": true mints the case's ID token for that user instead."""
+        (remove), "typ". "id_token": true mints the case's ID token for that user instead (its aud "id_token_aud", default
+        the client_id)."""
         now, user = int(time.time()), self.user(p.get("sub", "diana"))
         if p.get("id_token"):
-            grant = {"sub": user["sub"], "client_id": self.client_id, "auth_time": now, "nonce": "n-123", "sid": None}
+            grant = {"sub": user["sub"], "client_id": p.get("id_token_aud", self.client_id), "auth_time": now, "nonce": "n-123",
+                     "sid": None}
             return self.id_token(case, issuer, grant, secrets.token_urlsafe(16))[0]
         claims = {"iss": issuer, "sub": user["sub"], "aud": p.get("aud", "https://api.example.com"), "client_id": self.client_id,
                   "iat": now, "exp": now + p.get("exp_in", 300), "jti": secrets.token_urlsafe(12), "scope": p.get("scope", "read")}

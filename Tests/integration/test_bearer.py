@@ -53,7 +53,8 @@ REFUSED = {
     "unknown kid": {"kid": "never-published"},
     "another key under the same kid": {"key": "other"},
     "no exp": {"drop": ["exp"]},
-    "an ID token as an access token": {"id_token": True},
+    # Its aud names the API too: only the ID-token check refuses it.
+    "an ID token as an access token": {"id_token": True, "id_token_aud": ["gatehouse-test", "https://api.example.com"]},
     "typ of a logout token": {"typ": "logout+jwt"},
 }
 
@@ -68,6 +69,15 @@ def test_each_bad_token_is_refused_with_invalid_token(api, rp_provider, how):
         assert r.headers.get("WWW-Authenticate") == INVALID
         assert "Location" not in r.headers, "a request with a bearer token is never sent to a login"
     assert token not in g.log_text(), "a token never reaches the log"
+
+
+def test_an_id_token_counts_only_with_accept_id_tokens(gatehouse_factory, nginx_factory, echo_app, rp_provider):
+    g = bearer_gatehouse(gatehouse_factory, rp_provider, bearer_extra="accept_id_tokens = true")
+    port = free_port()
+    nginx = nginx_factory(bearer_site(g.address, port, echo_app.port), port)
+    id_token = mint_token(rp_provider, id_token=True, id_token_aud=["gatehouse-test", "https://api.example.com"])
+    r = requests.get(nginx.url + "/api/things", headers=bearer(id_token))
+    assert r.status_code == 200 and seen(r)["x-auth-request-user"] == "diana"
 
 
 def test_a_token_without_the_required_scope_is_403_insufficient_scope(api, rp_provider):

@@ -111,7 +111,7 @@ def send_backchannel_logout(provider_url, case, uri, **body) -> dict:
 API_AUDIENCE = "https://api.example.com"
 
 
-def bearer_gatehouse(gatehouse_factory, provider_url, case=CASE, listen=None, introspection=True, extra=""):
+def bearer_gatehouse(gatehouse_factory, provider_url, case=CASE, listen=None, introspection=True, extra="", bearer_extra=""):
     """A Gatehouse whose [auth] provider is the rp_provider case, with [gatehouse.bearer] on for API_AUDIENCE and
     (unless `introspection` is False) introspection of opaque tokens at that provider."""
     return gatehouse_factory(listen=listen, auth=f"""
@@ -124,6 +124,7 @@ server_metadata_url = "{provider_url}/{case}/.well-known/openid-configuration"
 [gatehouse.bearer]
 enabled = true
 audiences = ["{API_AUDIENCE}"]
+{bearer_extra}
 """ + ("\n[gatehouse.providers.default]\nintrospection = true\n" if introspection else ""))
 
 
