@@ -8,6 +8,14 @@ struct AuthCheck: Sendable {
     let rules: AccessRules
     /// Nil when `[gatehouse.bearer]` is off: an Authorization header is then ignored, as before.
     let bearer: BearerCheck?
+    /// The global rules' decision is kept with a cached session (`SessionMemo`) for this configuration.
+    let memoOwner = MemoOwner()
+
+    init(sessions: LiveSessions, rules: AccessRules, bearer: BearerCheck? = nil) {
+        self.sessions = sessions
+        self.rules = rules
+        self.bearer = bearer
+    }
 
     /// `pathRules`: the location's rules that nginx left in the check's path (`RoutedPath.check`).
     func decide(_ ctx: RequestContext, now: Int64, pathRules: String? = nil) throws(GatehouseError) -> AccessDecision {
@@ -28,7 +36,9 @@ struct AuthCheck: Sendable {
             throw GatehouseError(.internal, "This page's access rules are misconfigured.", detail: error.description)
         }
         // The global rules, then each of the location's: the first refusal wins.
-        if case .deny(let reason) = rules.decide(session) { return .denied(session, reason: reason) }
+        if case .deny(let reason) = session.memo.value(\.globalDecision, for: memoOwner, { rules.decide(session) }) {
+            return .denied(session, reason: reason)
+        }
         for ruleSet in local {
             // Scopes are a token's: a cookie session has none to check (docs/configuration.md, "API clients").
             if let scopes = session.tokenScopes, !ruleSet.requiredScopes.isSubset(of: scopes) {
