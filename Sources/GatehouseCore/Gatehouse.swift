@@ -72,22 +72,25 @@ public final class Gatehouse: Sendable {
         let live = LiveSessions(cookie: sessions, lifecycle: lifecycle)
         routes = Routes(config: config)
         pages = HTMLPage(config: config)
-        forbidden = Forbidden(sessions: live, routes: routes, providers: config.auth.providers, pages: pages)
+        forbidden = Forbidden(sessions: live, routes: routes, providers: config.auth.providers, pages: pages,
+                              bearerEnabled: config.bearer.enabled)
         signedOut = SignedOut(routes: routes, pages: pages)
         providerSlots = SlotCounter(limit: Self.providerSlotLimit(workers: config.server.workers))
-        authCheck = AuthCheck(sessions: live, rules: config.rules)
+        let directory = ProviderDirectory(http: environment.http, ttl: config.provider.metadataTTL, now: environment.now)
+        let tokens = TokenClient(http: environment.http)
+        let bearer = config.bearer.enabled
+            ? BearerCheck(config: config, directory: directory, tokens: tokens, verifier: environment.verifier, slots: providerSlots) : nil
+        authCheck = AuthCheck(sessions: live, rules: config.rules, bearer: bearer)
         checkAnswer = CheckAnswer(identity: IdentityHeaders(config: config.headers, exposeTokens: config.auth.exposeTokens),
                                   routes: routes, forbidden: forbidden,
                                   cache: DecisionCache(config: config, lifecycle: lifecycle), logger: environment.logger)
-        whoAmI = WhoAmI(sessions: live, exposeTokens: config.auth.exposeTokens)
+        whoAmI = WhoAmI(sessions: live, exposeTokens: config.auth.exposeTokens, bearer: bearer)
         let returnURL = ReturnURL(allowedHosts: config.server.allowedRedirectHosts)
-        let directory = ProviderDirectory(http: environment.http, ttl: config.provider.metadataTTL, now: environment.now)
         let pending = try PendingLoginCookies(config: config, random: environment.random)
         signOut = SignOut(config: config, routes: routes, sessions: sessions, lifecycle: lifecycle, logger: environment.logger,
                           returnURL: returnURL, directory: directory, random: environment.random, pages: pages)
         loginStart = LoginStart(config: config, routes: routes, directory: directory, pending: pending, returnURL: returnURL, random: environment.random,
                                 pages: pages)
-        let tokens = TokenClient(http: environment.http)
         let fitting = SessionFitting(config: config)
         callback = Callback(config: config, directory: directory, pending: pending, consumed: ConsumedStates(), sessions: sessions,
                             tokens: tokens, verifier: environment.verifier, returnURL: returnURL,
@@ -138,7 +141,7 @@ public final class Gatehouse: Sendable {
                 return checkAnswer.present(try authCheck.decide(ctx, now: now, pathRules: rules), ctx, now: now)
             case routes.forbidden: return forbidden.handle(ctx, now: now)
             case routes.signedOut: return signedOut.handle(ctx)
-            case routes.userinfo: return whoAmI.handle(ctx, now: now)
+            case routes.userinfo: return try whoAmI.handle(ctx, now: now)
             case routes.signOut: return try withProviderSlot { signOut.handle(ctx, now: now) }
             case routes.start: return try withProviderSlot { () throws(GatehouseError) in try loginStart.handle(ctx, now: now) }
             case routes.callback:

@@ -22,6 +22,9 @@ public struct GatehouseError: Error, Sendable, CustomStringConvertible {
         case providerTimeout
         /// Too many requests already waiting on the provider: 503, try again shortly.
         case busy
+        /// A bearer token that cannot be checked now (its provider's keys or introspection unreachable): 503,
+        /// never 200.
+        case tokenUnverifiable
         /// Anything else: 500, with a generic page.
         case `internal`
     }
@@ -81,6 +84,7 @@ extension GatehouseError.Kind {
         case .providerUnavailable: return 502
         case .providerTimeout: return 504
         case .busy: return 503
+        case .tokenUnverifiable: return 503
         case .internal: return 500
         }
     }

@@ -49,6 +49,22 @@ public final class ProviderDirectory: Sendable {
         }
     }
 
+    /// The cached metadata, or nil when only a fetch would tell (the bearer check then takes a provider slot).
+    public func cachedMetadata(for provider: ProviderConfig) -> ProviderMetadata? {
+        let t = now()
+        guard let cached = entries.withLock({ $0[provider.name] }), let m = cached.metadata, t - cached.metadataFetched < ttl else { return nil }
+        return m
+    }
+
+    /// The cached candidate keys, or nil when only a fetch would tell (no fresh key set, or an unknown `kid`).
+    public func cachedKeys(for provider: ProviderConfig, metadata: ProviderMetadata, alg: String, kid: String?) -> [JWKSet.Key]? {
+        let t = now()
+        guard let cached = entries.withLock({ $0[provider.name] }), let set = cached.keys, cached.keysURI == metadata.jwksURI,
+              t - cached.keysFetched < ttl else { return nil }
+        let found = set.candidates(alg: alg, kid: kid)
+        return !found.isEmpty || kid == nil ? found : nil
+    }
+
     /// Candidate keys for a token header; re-fetches the key set once when the `kid` is unknown.
     public func keys(for provider: ProviderConfig, metadata: ProviderMetadata, alg: String, kid: String?) throws(GatehouseError) -> [JWKSet.Key] {
         let t = now()
