@@ -16,6 +16,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        // Metrics: the core counts through swift-metrics' API; the executable plugs in the Prometheus backend.
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // C at the edge: one module per C library, found with pkg-config.
@@ -39,6 +42,7 @@ let package = Package(
                 "GatehouseCrypto",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
             // The spin model of the session protocol (scripts/check-model), next to the code it describes.
             exclude: ["State/SessionProtocol.pml"]
@@ -63,11 +67,14 @@ let package = Package(
                 "GatehouseCore", "GatehouseFastCGI", "GatehouseHTTPClient", "GatehouseJOSE", "GatehouseStateSQLite", "GatehouseStateRedis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
 
         .testTarget(name: "GatehouseCryptoTests", dependencies: ["GatehouseCrypto"]),
-        .testTarget(name: "GatehouseCoreTests", dependencies: ["GatehouseCore", "GatehouseCrypto"]),
+        .testTarget(name: "GatehouseCoreTests", dependencies: [
+            "GatehouseCore", "GatehouseCrypto", .product(name: "Prometheus", package: "swift-prometheus"),
+        ]),
         .testTarget(name: "GatehouseJOSETests", dependencies: ["GatehouseJOSE", "GatehouseCore"], exclude: ["make_vectors.py", "make_verifier_vectors.py"]),
         .testTarget(name: "GatehouseHTTPClientTests", dependencies: ["GatehouseHTTPClient"], exclude: ["http_test_server.py"]),
         .testTarget(name: "GatehouseFastCGITests", dependencies: ["GatehouseFastCGI", "GatehouseCore"]),

@@ -40,7 +40,8 @@ struct Serve: ParsableCommand {
             logger.critical("the state store cannot be opened: \(error.description) ([gatehouse] state; \"none\" runs without one)")
             throw ExitCode(1)
         }
-        let app = try Wiring.makeApp(config: config, logger: logger, store: store)
+        let metrics = Wiring.Metrics()
+        let app = try Wiring.makeApp(config: config, logger: logger, store: store, metrics: metrics)
         // No check before the mirror holds the store's revocations (rule R3 of SessionProtocol.pml: a restarted
         // instance with an empty mirror would let signed-out cookies in).
         if let lifecycle = app.lifecycle {

@@ -81,7 +81,7 @@ struct TokenClient: Sendable {
             let credentials = PercentEncoding.encode(provider.clientID) + ":" + PercentEncoding.encode(provider.clientSecret ?? "")
             headers.append(Response.Header("Authorization", "Basic " + Base64.standard(Array(credentials.utf8))))
         }
-        return OutboundRequest(method: .post, url: metadata.tokenEndpoint, headers: headers, body: Array(form.encoded.utf8))
+        return OutboundRequest(method: .post, url: metadata.tokenEndpoint, headers: headers, body: Array(form.encoded.utf8), endpoint: .token)
     }
 
     /// Userinfo with the access token as a Bearer header (never in the query). Nil when it cannot be used.
@@ -89,7 +89,7 @@ struct TokenClient: Sendable {
         do {
             let r = try http.send(OutboundRequest(method: .get, url: endpoint, headers: [
                 Response.Header("Authorization", "Bearer " + accessToken), Response.Header("Accept", "application/json"),
-            ]))
+            ], endpoint: .userinfo))
             guard r.status == 200, let claims = JSONText.parseObject(r.body) else {
                 return .failure(GatehouseError(.providerUnavailable, "userinfo unusable", detail: "userinfo answered HTTP \(r.status)"))
             }

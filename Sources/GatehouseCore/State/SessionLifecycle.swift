@@ -18,13 +18,16 @@ public final class SessionLifecycle: Sendable {
     /// `cookie_lifetime` in seconds: how long a per-user revocation must outlive its time.
     let lifetime: Int64
     let logger: Logger
+    let metrics: GatehouseMetrics
     /// This process, in the store's refresh locks.
     let instanceID: String
     private let cursor = Mutex<StateCursor?>(nil)
     /// Writes that failed while the store was down, retried first by `sync` (a refreshed record is never lost).
     private let unsaved = Mutex<[StateEntry]>([])
 
-    public init(store: any StateStore, config: GatehouseConfig, logger: Logger, random: any RandomBytesSource = SecureRandom()) throws(CryptoError) {
+    public init(store: any StateStore, config: GatehouseConfig, logger: Logger, random: any RandomBytesSource = SecureRandom(),
+                metrics: GatehouseMetrics = GatehouseMetrics()) throws(CryptoError) {
+        self.metrics = metrics
         self.store = store
         self.config = config.state
         lifetime = config.cookie.lifetime.wholeSeconds
@@ -106,12 +109,14 @@ public final class SessionLifecycle: Sendable {
     func write(_ entry: StateEntry, now: Int64) throws(StateStoreError) {
         defer { state.apply(entry, now: now) }
         try store.put(entry)
+        if let label = entry.kind.revocationLabel { metrics.revocation(label) }
     }
 
     /// A write that must not be lost (a refresh's result): in this mirror at once; kept and retried by `sync` while
     /// the store is down.
     func writeOrKeep(_ entry: StateEntry, now: Int64) {
         state.apply(entry, now: now)
+        if let label = entry.kind.revocationLabel { metrics.revocation(label) }
         do { try store.put(entry) } catch {
             logger.warning("state store unreachable: a refresh's result is kept here and written when it is back",
                            metadata: ["store": .string(store.description), "detail": .string(error.description)])
