@@ -71,7 +71,10 @@ public final class Gatehouse: Sendable {
 
     /// Derives the cookie keys once; throws only if OpenSSL cannot. `store`: the opened `[gatehouse] state`
     /// (nil for `none`); the caller syncs `lifecycle` and runs `refreshStep` on background threads (StateThreads).
-    public init(config: GatehouseConfig, environment: GatehouseEnvironment, store: (any StateStore)? = nil) throws(CryptoError) {
+    /// `previous`: the core this one replaces at a reload (same process, same store): what must outlive a reload
+    /// is taken over from it (the used `state`s, the provider budget, the writes the store has not taken yet).
+    public init(config: GatehouseConfig, environment: GatehouseEnvironment, store: (any StateStore)? = nil,
+                succeeding previous: Gatehouse? = nil) throws(CryptoError) {
         var environment = environment
         metrics = environment.metrics
         environment.http = MeteredOutbound(http: environment.http, metrics: metrics)
@@ -79,12 +82,14 @@ public final class Gatehouse: Sendable {
         self.environment = environment
         sessions = try SessionCookie(config, random: environment.random)
         lifecycle = try store.map { s throws(CryptoError) in
-            try SessionLifecycle(store: s, config: config, logger: environment.logger, random: environment.random, metrics: environment.metrics)
+            try SessionLifecycle(store: s, config: config, logger: environment.logger, random: environment.random, metrics: environment.metrics,
+                                 continuing: previous?.lifecycle)
         }
         let live = LiveSessions(cookie: sessions, lifecycle: lifecycle)
         routes = Routes(config: config)
         forbidden = Forbidden(sessions: live, routes: routes)
-        providerSlots = SlotCounter(limit: Self.providerSlotLimit(workers: config.server.workers))
+        let slotLimit = Self.providerSlotLimit(workers: config.server.workers)
+        providerSlots = previous.map(\.providerSlots).flatMap { $0.limit == slotLimit ? $0 : nil } ?? SlotCounter(limit: slotLimit)
         metrics.slotsLimit.set(providerSlots.limit)
         metricsRoute = MetricsRoute(exposition: environment.exposition)
         authCheck = AuthCheck(sessions: live, rules: config.rules)
@@ -100,7 +105,7 @@ public final class Gatehouse: Sendable {
         loginStart = LoginStart(config: config, routes: routes, directory: directory, pending: pending, returnURL: returnURL, random: environment.random)
         let tokens = TokenClient(http: environment.http)
         let fitting = SessionFitting(config: config)
-        callback = Callback(config: config, directory: directory, pending: pending, consumed: ConsumedStates(), sessions: sessions,
+        callback = Callback(config: config, directory: directory, pending: pending, consumed: previous?.callback.consumed ?? ConsumedStates(), sessions: sessions,
                             tokens: tokens, verifier: environment.verifier, returnURL: returnURL,
                             fitting: fitting, logger: environment.logger, keepsRefreshToken: lifecycle != nil, random: environment.random,
                             metrics: metrics)
