@@ -7,7 +7,7 @@ import http.client
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from harness import ROOT, free_port, login_without_browser, nginx_site
+from harness import CLAIMS, ROOT, apache_site, free_port, login_without_browser, nginx_site, shipped_config
 
 
 def scrape(url):
@@ -92,11 +92,41 @@ def test_scraped_counts_follow_checks_and_a_login(gatehouse_factory, nginx_facto
     assert value(last, checks, role="responder", outcome="allow") == value(after, checks, role="responder", outcome="allow")
 
 
-def test_scrape_from_another_address_is_refused(gatehouse_factory, nginx_factory, workdir, mock_provider):
-    g, nginx = stack(gatehouse_factory, nginx_factory, workdir, mock_provider)
-    conn = http.client.HTTPConnection("127.0.0.1", nginx.port, source_address=("127.0.0.2", 0), timeout=5)
+def from_elsewhere(port):
+    """A scrape from 127.0.0.2: another address than the shipped configs let in."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, source_address=("127.0.0.2", 0), timeout=5)
     conn.request("GET", "/oauth2/metrics")
     r = conn.getresponse()
-    assert r.status == 403 and b"gatehouse_checks_total" not in r.read()
+    body = r.read()
     conn.close()
+    return r.status, body
+
+
+def test_scrape_from_another_address_is_refused(gatehouse_factory, nginx_factory, workdir, mock_provider):
+    g, nginx = stack(gatehouse_factory, nginx_factory, workdir, mock_provider)
+    status, body = from_elsewhere(nginx.port)
+    assert status == 403 and b"gatehouse_checks_total" not in body
     assert requests.get(nginx.url + "/oauth2/metrics").status_code == 200
+
+
+def test_apache_and_lighttpd_let_only_this_machine_scrape(gatehouse_factory, apache_factory, lighttpd_factory, workdir):
+    """The same rule in the shipped Apache and lighttpd configs, through the real servers (Authorizer role checks
+    counted as such)."""
+    gport = free_port()
+    g = gatehouse_factory(listen=f"tcp:127.0.0.1:{gport}", extra_gatehouse="cookie_secure = false")
+    cookie = g.seal(CLAIMS)
+    www = workdir / "apache-www"
+    www.mkdir()
+    (www / "page.html").write_text("secret page\n")
+    aport = free_port()
+    apache = apache_factory(apache_site(gport, aport, www), aport)
+    assert requests.get(apache.url + "/page.html", cookies={"_gatehouse": cookie}).status_code == 200
+    scraped = scrape(apache.url)
+    assert value(scraped, "gatehouse_checks_total", role="authorizer", outcome="allow") == 1
+    assert from_elsewhere(aport)[0] == 403
+
+    lport = free_port()
+    lighttpd = lighttpd_factory(shipped_config(workdir, gport, lport), lport)
+    assert requests.get(lighttpd.url + "/page.html", cookies={"_gatehouse": cookie}).status_code == 200
+    assert value(scrape(lighttpd.url), "gatehouse_checks_total", role="authorizer", outcome="allow") == 2
+    assert from_elsewhere(lport)[0] == 403
