@@ -6,6 +6,7 @@
   restarting Gatehouse loses no connection: they wait in the socket's backlog."""
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -27,6 +28,7 @@ class Wrk:
     status of 400 or more as "Non-2xx or 3xx", and connect, read, write and timeout errors as "Socket errors")."""
 
     def __init__(self, url, cookie, seconds):
+        assert shutil.which("wrk"), "wrk is missing (apt-get install wrk); scripts/install-deps installs it"
         self.proc = subprocess.Popen(["wrk", "-t2", "-c8", f"-d{seconds}s", "--timeout", "10s", "-H", f"Cookie: _gatehouse={cookie}",
                                       # An API call: a lost session is a 401, which wrk counts (a 302 it would not).
                                       "-H", "Accept: application/json", url],
