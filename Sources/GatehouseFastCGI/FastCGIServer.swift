@@ -11,31 +11,28 @@ import Synchronization
 /// them with the core's `handle`. Stops on SIGTERM/SIGINT after finishing requests in flight; on SIGHUP calls
 /// `onReload` (on the signal thread, while the workers go on serving) and keeps running.
 public final class FastCGIServer: Sendable {
-    public typealias Handler = @Sendable (Request) -> Response
-    /// How many body bytes to read for a request (its params known); 0: its stdin is never read.
-    public typealias BodyLimit = @Sendable (Request) -> Int
+    /// The application for a request that starts now (the current core: a reload may replace it).
+    public typealias Application = @Sendable () -> any FastCGIApplication
     /// What a SIGHUP does (re-read the config); nil: it is logged and ignored.
     public typealias Reload = @Sendable () -> Void
 
     let listener: FastCGIListener
     let workers: Int
     let readTimeout: Duration
-    let handler: Handler
-    let bodyLimit: BodyLimit
+    let application: Application
     let logger: Logger
     let onReload: Reload?
     private let state = StopFlag()
     /// A pipe whose read end wakes every worker's poll() when written: the stop signal for the pool.
     private let wake: (read: Int32, write: Int32)
 
-    public init(listener: FastCGIListener, workers: Int, readTimeout: Duration, logger: Logger, bodyLimit: @escaping BodyLimit,
-                onReload: Reload? = nil, handler: @escaping Handler) {
+    public init(listener: FastCGIListener, workers: Int, readTimeout: Duration, logger: Logger, onReload: Reload? = nil,
+                application: @escaping Application) {
         self.listener = listener
         self.onReload = onReload
         self.readTimeout = readTimeout
         self.workers = workers
-        self.handler = handler
-        self.bodyLimit = bodyLimit
+        self.application = application
         self.logger = logger
         var fds: [Int32] = [-1, -1]
         // Without a wake pipe the pool could not be stopped; nothing sensible can run without one.
@@ -124,7 +121,8 @@ public final class FastCGIServer: Sendable {
             // Negative: bad records or a silent peer; libfcgi has closed that connection, the worker goes on.
             guard connection.readRequest() >= 0 else { continue }
             var request = connection.currentRequest()
-            let limit = bodyLimit(request)
+            let app = application()
+            let limit = app.bodyLimit(for: request)
             if limit > 0 {
                 guard connection.readBody(into: &request, limit: limit) else {
                     logger.debug("the request body did not arrive: stdin broke or timed out", metadata: ["path": "\(request.scriptPath)"])
@@ -136,7 +134,7 @@ public final class FastCGIServer: Sendable {
                 ])
             }
             // A request that was already arriving when the stop came is still answered.
-            let response = handler(request)
+            let response = app.handle(request)
             if !connection.write(response) {
                 logger.debug("the web server closed the connection before the answer was written", metadata: ["status": "\(response.status)"])
             }

@@ -58,14 +58,12 @@ struct Serve: ParsableCommand {
             logger.critical("\(error.description)")
             throw ExitCode(1)
         }
-        // Each request reads the current core at its start; a reload between its body limit and its answer (a
-        // window of one read) could only change a back-channel logout's route, whose sender retries.
         let current = CurrentCore(app)
         let reloader = Reloader(options: options, listen: listen.flatMap(ListenAddress.init(parsing:)), workers: workers, running: config,
                                 store: store, metrics: metrics, current: current, logger: logger)
         let server = FastCGIServer(listener: listener, workers: config.server.workers,
                                     readTimeout: config.server.readTimeout, logger: logger,
-                                    bodyLimit: { current.app.bodyLimit(for: $0) }, onReload: { reloader.reload() }) { current.app.handle($0) }
+                                    onReload: { reloader.reload() }) { current.app }
         logger.info("listening", metadata: [
             "listen": "\(config.server.listen)", "workers": "\(config.server.workers)",
             "providers": "\(config.auth.providers.keys.sorted().joined(separator: ","))", "version": "\(GatehouseCommand.version)",
