@@ -25,16 +25,25 @@ struct ConfigOption: ParsableArguments {
         guard let text = try? String(contentsOfFile: config, encoding: .utf8) else {
             throw ValidationError("cannot read \(config)")
         }
-        let environment = ConfigEnvironment(
-            variables: ProcessInfo.processInfo.environment,
-            readFile: { try? String(contentsOfFile: $0, encoding: .utf8) }
-        )
-        switch ConfigLoader.load(toml: text, environment: environment) {
+        switch ConfigLoader.load(toml: text, environment: Self.environment) {
         case .success(let c): return c
         case .failure(let error):
             FileHandle.standardError.write(Data("\(config): \(error.description)\n".utf8))
             throw ExitCode(2)
         }
+    }
+
+    /// The same reading, for a reload: the config, or every problem (one line each; never a secret).
+    func read() -> (config: GatehouseConfig?, problems: [String]) {
+        guard let text = try? String(contentsOfFile: config, encoding: .utf8) else { return (nil, ["cannot read \(config)"]) }
+        switch ConfigLoader.load(toml: text, environment: Self.environment) {
+        case .success(let c): return (c, [])
+        case .failure(let error): return (nil, error.problems.map(\.description))
+        }
+    }
+
+    static var environment: ConfigEnvironment {
+        ConfigEnvironment(variables: ProcessInfo.processInfo.environment, readFile: { try? String(contentsOfFile: $0, encoding: .utf8) })
     }
 }
 

@@ -89,3 +89,23 @@ extension GatehouseError.Kind {
         }
     }
 }
+
+extension GatehouseError.Kind {
+    /// The kind as a metrics label (`gatehouse_logins_total{outcome=...}`), next to its status.
+    public var metricLabel: String {
+        switch self {
+        case .unauthenticated: return "unauthenticated"
+        case .forbidden: return "forbidden"
+        case .badRequest: return "bad_request"
+        case .notFound: return "not_found"
+        case .methodNotAllowed: return "method_not_allowed"
+        case .payloadTooLarge: return "payload_too_large"
+        case .notImplemented: return "not_implemented"
+        case .providerUnavailable: return "provider_unavailable"
+        case .providerTimeout: return "provider_timeout"
+        case .busy: return "busy"
+        case .tokenUnverifiable: return "token_unverifiable"
+        case .internal: return "internal"
+        }
+    }
+}

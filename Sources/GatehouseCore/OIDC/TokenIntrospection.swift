@@ -14,7 +14,7 @@ struct TokenIntrospection: Sendable {
         let form = QueryParameters([("token", token), ("token_type_hint", "access_token")])
         let response: OutboundResponse
         do {
-            response = try tokens.http.send(tokens.clientAuthenticatedPost(form, url: endpoint, provider: provider, metadata: metadata))
+            response = try tokens.http.send(tokens.clientAuthenticatedPost(form, url: endpoint, provider: provider, metadata: metadata, endpoint: .introspection))
         } catch {
             throw GatehouseError(.tokenUnverifiable, "The access token cannot be checked right now. Please try again in a moment.",
                                  detail: "introspection endpoint of \(provider.name): \(error.description)")

@@ -7,6 +7,8 @@ struct Routes: Sendable {
     let backchannelLogout: String
     /// OpenID Connect Front-Channel Logout 1.0: the provider's logout page frames this with `iss` and `sid`.
     let frontchannelLogout: String
+    /// The metrics for a scraper (Prometheus text format).
+    let metrics: String
 
     init(config: GatehouseConfig) {
         let prefix = config.server.prefix
@@ -19,6 +21,7 @@ struct Routes: Sendable {
         signedOut = prefix + "/signed_out"
         backchannelLogout = prefix + "/backchannel_logout"
         frontchannelLogout = prefix + "/frontchannel_logout"
+        metrics = prefix + "/metrics"
     }
 
     /// The login start that comes back to `returnTo` (a path and query on this site).
