@@ -25,6 +25,8 @@ def test_static_file_behind_auth_request(gatehouse, nginx_factory, workdir):
     assert api.status_code == 401 and "Location" not in api.headers
     assert api.headers["Content-Type"] == "application/json" and api.json()["error"] == "unauthenticated" and api.json()["status"] == 401
     assert api.headers["Cache-Control"] == "no-store" and "nginx" not in api.text
+    # One challenge, the check's own (auth_request copies it): never a second one added by the config.
+    assert api.raw.headers.getlist("WWW-Authenticate") == ['Cookie realm="gatehouse"']
 
     # A tampered cookie is no session.
     bad = dict(cookie)
