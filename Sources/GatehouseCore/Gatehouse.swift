@@ -51,6 +51,7 @@ public final class Gatehouse: Sendable {
     let callback: Callback
     let backchannelLogout: BackChannelLogout
     let frontchannelLogout: FrontChannelLogout
+    let health: Health
     let routes: Routes
     /// Requests that may call the provider (start, callback, sign-out) hold one of these while they run, so
     /// some workers always stay free for the auth check however slow the provider is.
@@ -89,6 +90,7 @@ public final class Gatehouse: Sendable {
         backchannelLogout = BackChannelLogout(config: config, directory: directory, lifecycle: lifecycle, verifier: environment.verifier,
                                               logger: environment.logger)
         frontchannelLogout = FrontChannelLogout(config: config, directory: directory, lifecycle: lifecycle, logger: environment.logger)
+        health = Health(backend: config.state.backend, lifecycle: lifecycle)
         refresher = lifecycle.map { Refresher(lifecycle: $0, config: config, directory: directory, tokens: tokens, verifier: environment.verifier,
                                               fitting: fitting, logger: environment.logger) }
     }
@@ -132,6 +134,7 @@ public final class Gatehouse: Sendable {
                 return checkAnswer.present(try authCheck.decide(ctx, now: now, pathRules: rules), ctx, now: now)
             case routes.forbidden: return forbidden.handle(ctx, now: now)
             case routes.userinfo: return whoAmI.handle(ctx, now: now)
+            case routes.health: return health.handle(now: now)
             case routes.signOut: return try withProviderSlot { signOut.handle(ctx, now: now) }
             case routes.start: return try withProviderSlot { () throws(GatehouseError) in try loginStart.handle(ctx, now: now) }
             case routes.callback:

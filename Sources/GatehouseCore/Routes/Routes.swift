@@ -5,6 +5,8 @@ struct Routes: Sendable {
     let backchannelLogout: String
     /// OpenID Connect Front-Channel Logout 1.0: the provider's logout page frames this with `iss` and `sid`.
     let frontchannelLogout: String
+    /// For load balancers and monitoring: 200 with JSON while this process serves checks (`Health`).
+    let health: String
 
     init(config: GatehouseConfig) {
         let prefix = config.server.prefix
@@ -16,6 +18,7 @@ struct Routes: Sendable {
         forbidden = prefix + "/forbidden"
         backchannelLogout = prefix + "/backchannel_logout"
         frontchannelLogout = prefix + "/frontchannel_logout"
+        health = prefix + "/health"
     }
 
     /// The login start that comes back to `returnTo` (a path and query on this site).

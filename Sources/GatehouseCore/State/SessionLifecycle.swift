@@ -23,6 +23,8 @@ public final class SessionLifecycle: Sendable {
     private let cursor = Mutex<StateCursor?>(nil)
     /// Writes that failed while the store was down, retried first by `sync` (a refreshed record is never lost).
     private let unsaved = Mutex<[StateEntry]>([])
+    /// The outcome of the last `sync`, for `<prefix>/health`.
+    public let health = StoreHealth()
 
     public init(store: any StateStore, config: GatehouseConfig, logger: Logger, random: any RandomBytesSource = SecureRandom()) throws(CryptoError) {
         self.store = store
@@ -136,8 +138,16 @@ public final class SessionLifecycle: Sendable {
     // MARK: the background sync
 
     /// Brings the mirror up to date: first the writes kept while the store was down, then what changed.
-    /// `full` asks for every entry (the periodic resync, and after the store came back).
+    /// `full` asks for every entry (the periodic resync, and after the store came back). Its outcome is `health`.
     public func sync(now: Int64, full: Bool = false) throws(StateStoreError) {
+        do throws(StateStoreError) { try syncOnce(now: now, full: full) } catch {
+            health.failed()
+            throw error
+        }
+        health.synced(now: now)
+    }
+
+    private func syncOnce(now: Int64, full: Bool) throws(StateStoreError) {
         let kept = unsaved.withLock { all -> [StateEntry] in defer { all.removeAll() }; return all }
         for (i, entry) in kept.enumerated() where entry.expiresAt > now {
             do { try store.put(entry) } catch {
@@ -154,7 +164,10 @@ public final class SessionLifecycle: Sendable {
 
     /// Waits (on the sync thread) for another instance's change, at most `timeout` seconds.
     public func waitForChange(timeout: Double) throws(StateStoreError) -> Bool {
-        try store.waitForChange(timeout: timeout)
+        do throws(StateStoreError) { return try store.waitForChange(timeout: timeout) } catch {
+            health.failed()
+            throw error
+        }
     }
 
     /// Housekeeping for the sync thread: the store's expired entries, the mirror's.
