@@ -22,7 +22,7 @@ def test_units_verify(workdir):
     exe = shutil.which("systemd-analyze")
     assert exe, "systemd-analyze is missing (apt-get install systemd); scripts/install-deps installs it"
     for name in ("gatehouse.socket", "gatehouse.service"):
-        text = (ROOT / "systemd" / name).read_text().replace("/usr/local/bin/gatehouse", str(binary()))
+        text = (ROOT / "systemd" / name).read_text().replace("/usr/bin/gatehouse", str(binary()))
         (workdir / name).write_text(text)
     out = subprocess.run([exe, "verify", "--man=no", str(workdir / "gatehouse.socket"), str(workdir / "gatehouse.service")],
                          capture_output=True, text=True, cwd=workdir)
@@ -35,7 +35,7 @@ def test_service_command_under_socket_activation(gatehouse_factory, workdir):
     assert service["Unit"]["Requires"] == "gatehouse.socket" and service["Service"]["Restart"] == "on-failure"
     g = gatehouse_factory(listen="systemd", start=False)
     argv = shlex.split(service["Service"]["ExecStart"].replace("/etc/gatehouse/gatehouse.toml", str(g.config)))
-    assert argv[0] == "/usr/local/bin/gatehouse"
+    assert argv[0] == "/usr/bin/gatehouse"
     argv[0] = str(binary())
     check = shlex.split(service["Service"]["ExecStartPre"].replace("/etc/gatehouse/gatehouse.toml", str(g.config)))
     assert subprocess.run([str(binary())] + check[1:], capture_output=True).returncode == 0
