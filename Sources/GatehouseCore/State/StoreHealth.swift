@@ -1,8 +1,8 @@
 import Synchronization
 
 /// How the state store looked at the last sync: what `<prefix>/health` reports. `SessionLifecycle.sync` and
-/// `waitForChange` write it (the sync thread, and the full sync before the first check); the health route reads it. No I/O of its own, so
-/// the health answer never waits on the store.
+/// `waitForChange` write it (the sync thread, and the full sync before the first check); the health route reads
+/// it. No I/O of its own, so the health answer never waits on the store.
 public final class StoreHealth: Sendable {
     public struct Snapshot: Sendable, Equatable {
         /// Unix time of the last sync that read the store to the end, nil before the first.
