@@ -209,6 +209,13 @@ def test_install_login_remove_purge(deb, workdir, mock_provider, nginx_factory):
         proc = None
         nginx.stop()
 
+        # Installing again (an upgrade does the same): the edited config, its group and the user stay as they are.
+        edited = CONFIG.read_text()
+        run("dpkg", "-i", deb)
+        assert CONFIG.read_text() == edited and grp.getgrgid(CONFIG.stat().st_gid).gr_name == "gatehouse"
+        assert pwd.getpwnam("gatehouse").pw_uid == account.pw_uid
+        assert run(INSTALLED, "check-config", "--config", CONFIG, check=False).returncode == 0
+
         # Remove: the program goes, the conffiles (edited or not) stay, and so do the user and the state.
         run("dpkg", "--remove", "gatehouse")
         assert installed_state() == "rc"
