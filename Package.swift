@@ -16,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        // `[gatehouse.pages] templates`: the operator's page layout (no dependencies of its own).
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // C at the edge: one module per C library, found with pkg-config.
@@ -39,6 +41,7 @@ let package = Package(
                 "GatehouseCrypto",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "Mustache", package: "swift-mustache"),
             ],
             // The spin model of the session protocol (scripts/check-model), next to the code it describes.
             exclude: ["State/SessionProtocol.pml"]

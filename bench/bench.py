@@ -4,7 +4,8 @@ Everything runs on 127.0.0.1 in a temporary directory: one nginx (static ceiling
 libfcgi responder, auth_request to Gatehouse over a unix socket), Apache instances (no auth, mod_auth_openidc
 with server-side and cookie sessions, mod_authnz_fcgi to Gatehouse over TCP), Gatehouse twice with the state
 store off (unix and TCP) and twice with it on (unix: SQLite, and Redis with a redis-server of the bench's own),
-the minimal responder and oidc-provider-mock (only for mod_auth_openidc's one real login).
+the minimal responder (unix socket for nginx, TCP for Apache) and oidc-provider-mock (one real login each for
+mod_auth_openidc and the real-login Gatehouse rows, stopped before the rounds).
 """
 import base64
 import datetime
@@ -44,6 +45,9 @@ CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", 50))
 WORKERS = int(os.environ.get("BENCH_WORKERS", 16))  # Gatehouse's default; the C responder gets the same
 ONLY = [s for s in os.environ.get("BENCH_ONLY", "").split(",") if s]
 BIN = Path(os.environ.get("GATEHOUSE_BIN", ROOT / ".build-bench" / "release" / "gatehouse"))
+# The same sources linked against the shared Swift runtime (`swift build -c release` without --static-swift-stdlib):
+# one more Gatehouse with the real-login cookie, so both builds are measured in the same rounds.
+DYN_BIN = Path(os.environ.get("GATEHOUSE_DYNAMIC_BIN", ROOT / ".build-bench-dynamic" / "release" / "gatehouse"))
 VENV_BIN = Path(sys.executable).parent
 MODULES = Path("/usr/lib/apache2/modules")
 CLAIMS = {"sub": "diana", "email": "diana@example.org", "email_verified": True, "preferred_username": "diana",
@@ -187,6 +191,7 @@ class Stack:
         self.wd = wd
         self.procs = []
         self.ports = {}
+        self.cleanup = []  # directories outside wd (the decision cache in /dev/shm)
 
     def start(self, name, args, ready=None, **kw):
         p = Proc(name, args, self.wd, **kw)
@@ -201,11 +206,13 @@ class Stack:
         for p in reversed(self.procs):
             # libfcgi's own SIGTERM handler only sets a flag: the C responder needs SIGKILL.
             p.stop(signal.SIGQUIT if p.name.startswith("nginx") else signal.SIGKILL if p.name == "minimal-responder" else signal.SIGTERM)
-        for name in ("apache-oidc", "apache-oidc-cookie", "apache-gh"):
+        for name in ("apache-oidc", "apache-oidc-cookie", "apache-gh", "apache-minimal"):
             conf = self.wd / f"{name}.conf"
             if conf.exists():
                 sh("apache2", "-f", str(conf), "-k", "stop")
         time.sleep(0.5)
+        for d in self.cleanup:
+            shutil.rmtree(d, ignore_errors=True)
 
 
 def site_files(wd):
@@ -218,16 +225,21 @@ def site_files(wd):
     return www
 
 
-def gatehouse_config(wd, name, listen, secret, rules, state="none"):
+def gatehouse_config(wd, name, listen, secret, rules, state="none", provider=None):
+    """provider: (metadata URL, redirect URI) of a provider to really sign in with (the real-login rows, which also
+    keep and pass the ID token downstream: `expose_tokens = ["id"]`); None: an idle one that is never asked."""
     conf = wd / f"{name}.toml"
+    if provider:
+        provider_lines = (f'redirect_uri = "{provider[1]}"\nclient_id = "bench"\nclient_secret = "bench-secret"\n'
+                          f'server_metadata_url = "{provider[0]}"\nexpose_tokens = ["id"]')
+    else:
+        # Sessions must name a configured provider; this one is never asked.
+        provider_lines = ('redirect_uri = "http://127.0.0.1/oauth2/callback"\nclient_id = "bench"\n'
+                          'client_secret = "bench-never-used"\nserver_metadata_url = "http://127.0.0.1:9/.well-known/openid-configuration"')
     conf.write_text(f"""
 [auth]
 cookie_secret = "{secret}"
-# Sessions must name a configured provider; this one is never asked.
-redirect_uri = "http://127.0.0.1/oauth2/callback"
-client_id = "bench"
-client_secret = "bench-never-used"
-server_metadata_url = "http://127.0.0.1:9/.well-known/openid-configuration"
+{provider_lines}
 
 [gatehouse]
 listen = "{listen}"
@@ -247,15 +259,22 @@ def nginx_conf(wd, www, ports, gh_sock, min_sock, more=()):
         shutil.copy(f"/etc/nginx/{name}", wd / name)
     for d in ("body", "fcgi", "proxy"):
         (wd / f"nginx-tmp-{d}").mkdir(exist_ok=True)
-    extra_upstreams = "".join(f"    upstream {up} {{ server unix:{sock}; }}\n" for _, up, sock in more)
+    # One upstream per instance, though several server blocks may use it.
+    extra_upstreams = "".join(f"    upstream {up} {{ server unix:{sock}; }}\n" for up, sock in dict((up, sock) for _, up, sock in more).items())
+    # A port key ending in "-cached" gets the shipped decision-cache routes instead (nginx/gatehouse-routes-cached.conf).
     extra_servers = "".join(f"""    server {{
         listen 127.0.0.1:{ports[key]};
         root {www};
         set $gatehouse_upstream {up};
-        include {ROOT}/nginx/gatehouse-routes.conf;
+        include {ROOT}/nginx/gatehouse-routes{"-cached" if key.endswith("-cached") else ""}.conf;
         location / {{ include {ROOT}/nginx/gatehouse-protect.conf; }}
     }}
 """ for key, up, _ in more)
+    # The decision cache's one http-level line, as the cached routes' header gives it, in tmpfs as docs advise.
+    cache_dir = Path(tempfile.mkdtemp(prefix="gatehouse-bench-cache-", dir="/dev/shm" if Path("/dev/shm").is_dir() else None))
+    cache_dir.chmod(0o777)
+    cache_line = (f"fastcgi_cache_path {cache_dir} levels=1:2 keys_zone=gatehouse:10m max_size=64m inactive=1m use_temp_path=off;"
+                  if any(key.endswith("-cached") for key, _, _ in more) else "")
     conf = wd / "nginx.conf"
     conf.write_text(f"""
 worker_processes auto;
@@ -270,6 +289,7 @@ http {{
     client_body_temp_path {wd}/nginx-tmp-body;
     fastcgi_temp_path {wd}/nginx-tmp-fcgi;
     proxy_temp_path {wd}/nginx-tmp-proxy;
+    {cache_line}
     upstream gatehouse {{ server unix:{gh_sock}; }}
     upstream minimal {{ server unix:{min_sock}; }}
 {extra_upstreams}    server {{
@@ -293,7 +313,7 @@ http {{
     }}
 {extra_servers}}}
 """)
-    return conf
+    return conf, cache_dir
 
 
 def apache_conf(wd, www, name, port, body):
@@ -359,6 +379,36 @@ def oidc_login(port, provider_port):
     cookie = "; ".join(f"{c.name}={c.value}" for c in http.cookies if c.name.startswith("mod_auth_openidc_session"))
     assert cookie, list(http.cookies.keys())
     return cookie
+
+
+def gatehouse_login(port, provider_port):
+    """One real sign-in through nginx and Gatehouse against oidc-provider-mock, as a browser would: the cookie a
+    real provider gives (iss, sid when sent, the ID token kept for `expose_tokens`). Returns the Cookie header and
+    a line describing the session (from Gatehouse's who-am-I)."""
+    http = requests.Session()
+    base = f"http://127.0.0.1:{port}"
+    first = http.get(base + PAGE, headers={"Sec-Fetch-Mode": "navigate", "Accept": "text/html"}, allow_redirects=False)
+    assert first.status_code == 302, (first.status_code, first.text[:300])
+    start = http.get(urllib.parse.urljoin(base, first.headers["Location"]), allow_redirects=False)
+    assert start.status_code == 302 and start.headers["Location"].startswith(f"http://127.0.0.1:{provider_port}/"), start.text[:300]
+    picked = http.post(start.headers["Location"], data={"sub": CLAIMS["sub"]}, allow_redirects=False)
+    assert picked.status_code == 302, picked.text[:300]
+    back = http.get(picked.headers["Location"], allow_redirects=False)
+    assert back.status_code in (302, 303), (back.status_code, back.text[:500])
+    jar = {c.name: c.value for c in http.cookies if c.name.startswith("_gatehouse") and not c.name.startswith("_gatehouse_login")}
+    assert jar, list(http.cookies.keys())
+    cookie = "; ".join(f"{k}={v}" for k, v in sorted(jar.items()))
+    me = http.get(base + "/oauth2/userinfo", headers={"Sec-Fetch-Mode": "cors"})
+    assert me.status_code == 200, (me.status_code, me.text[:300])
+    me = me.json()
+    id_token = (me.get("tokens") or {}).get("id", "")
+    assert id_token, f"no ID token in who-am-I: {sorted(me)}"
+    claims = sorted(k for k in me if k != "tokens")
+    note = (f"real-login cookie: one sign-in through nginx + Gatehouse against oidc-provider-mock ({cookie.count('=')} cookie(s), "
+            f"{len(cookie)} bytes); who-am-I shows {', '.join(claims)}; the {len(id_token)}-byte ID token goes downstream on every "
+            f"check (`expose_tokens = [\"id\"]`)")
+    log("bench: " + note)
+    return f"Cookie: {cookie}", note
 
 
 def fill_stores(state_on, ports, gh_conf, gh_cookie):
@@ -543,7 +593,8 @@ def run(stack, wd, machine, started):
         rules = ""
     ports = {k: free_port() for k in ("nginx-static", "nginx-minimal", "nginx-gatehouse", "apache-oidc",
                                       "apache-oidc-cookie", "apache-gh", "gatehouse-tcp", "provider",
-                                      "nginx-gh-sqlite", "nginx-gh-redis", "redis")}
+                                      "nginx-gh-sqlite", "nginx-gh-redis", "redis", "nginx-gh-real", "nginx-gh-real-dyn",
+                                      "nginx-gh-cached", "apache-minimal", "minimal-tcp")}
     gh_sock, min_sock = str(wd / "gatehouse.sock"), str(wd / "minimal.sock")
 
     gh_conf = gatehouse_config(wd, "gatehouse", f"unix:{gh_sock}", secret, rules)
@@ -556,6 +607,27 @@ def run(stack, wd, machine, started):
     if out.returncode != 0:
         raise SystemExit(f"bench: minimal-responder.c: {out.stderr}")
     minimal = stack.start("minimal-responder", [str(responder), min_sock, str(WORKERS)], ready=lambda: connects(min_sock))
+    # Apache's own ceiling: the same responder over TCP in the Authorizer role, answering Variable-REMOTE_USER.
+    minimal_tcp = stack.start("minimal-responder-tcp", [str(responder), f"127.0.0.1:{ports['minimal-tcp']}", str(WORKERS),
+                                                        "Variable-REMOTE_USER"],
+                              ready=lambda: connects(("127.0.0.1", ports["minimal-tcp"])))
+
+    # The real-login rows: Gatehouse configured with the bench's provider (a real sign-in through nginx below gives
+    # the cookie: iss, sid, the ID token kept for `expose_tokens = ["id"]`), as README installs it (static build),
+    # the dynamically linked build, and behind the decision-cache routes (same instance as the static row).
+    real = {}  # port key -> (upstream, Proc)
+    provider_meta = f"http://127.0.0.1:{ports['provider']}/.well-known/openid-configuration"
+    for key, name, binary in (("nginx-gh-real", "gatehouse-real", BIN), ("nginx-gh-real-dyn", "gatehouse-real-dyn", DYN_BIN)):
+        if ONLY and not any(k in ONLY for k in ("gh-real", "gh-real-dyn", "gh-cached")):
+            break
+        if not binary.exists():
+            raise SystemExit(f"bench: {binary} missing (bench/run builds it)")
+        sock = str(wd / f"{name}.sock")
+        c = gatehouse_config(wd, name, f"unix:{sock}", secret, rules,
+                             provider=(provider_meta, f"http://127.0.0.1:{ports['nginx-gh-real']}/oauth2/callback"))
+        real[key] = (name.replace("-", "_"), stack.start(name, [str(binary), "serve", "--config", str(c)], ready=lambda s=sock: connects(s)), sock)
+    if real:
+        real["nginx-gh-cached"] = real["nginx-gh-real"]
 
     # The state store rows: the same check (same secret, rules, workers) with state = sqlite or redis, each its
     # own Gatehouse behind its own nginx server block. Only started when their rows run.
@@ -579,8 +651,10 @@ def run(stack, wd, machine, started):
         proc = stack.start(name, [str(BIN), "serve", "--config", str(conf)], ready=lambda s=sock: connects(s))
         state_on[key] = (word, proc, conf, sock)
 
-    conf = nginx_conf(wd, www, ports, gh_sock, min_sock,
-                      [(f"nginx-{key}", f"gatehouse_{word.lower()}", sock) for key, (word, _, _, sock) in state_on.items()])
+    upstreams = [(f"nginx-{key}", f"gatehouse_{word.lower()}", sock) for key, (word, _, _, sock) in state_on.items()]
+    upstreams += [(key, up, sock) for key, (up, _, sock) in real.items()]
+    conf, cache_dir = nginx_conf(wd, www, ports, gh_sock, min_sock, upstreams)
+    stack.cleanup.append(cache_dir)
     out = sh("nginx", "-t", "-p", str(wd), "-c", str(conf))
     if out.returncode != 0:
         raise SystemExit(f"bench: nginx config: {out.stderr}")
@@ -619,6 +693,10 @@ AuthnzFcgiDefineProvider authnz gatehouse fcgi://127.0.0.1:{ports['gatehouse-tcp
 </Location>
 """
     apache_start(stack, "apache-gh", apache_conf(wd, www, "apache-gh", ports["apache-gh"], gh_body), ports["apache-gh"])
+    # The same Apache config with the minimal C responder as the authorizer: the FastCGI path's own ceiling.
+    minimal_body = gh_body.replace(f"fcgi://127.0.0.1:{ports['gatehouse-tcp']}/", f"fcgi://127.0.0.1:{ports['minimal-tcp']}/")
+    apache_start(stack, "apache-minimal", apache_conf(wd, www, "apache-minimal", ports["apache-minimal"], minimal_body),
+                 ports["apache-minimal"])
 
     # Cookies: Gatehouse's sealed by the binary itself; mod_auth_openidc's from a real login each.
     seal = sh(str(BIN), "session", "seal", "--config", str(gh_conf), input=json.dumps(CLAIMS))
@@ -628,6 +706,7 @@ AuthnzFcgiDefineProvider authnz gatehouse fcgi://127.0.0.1:{ports['gatehouse-tcp
     tampered = sealed[:-4] + ("BBBB" if sealed.endswith("AAAA") else "AAAA")
     oidc_cookie = oidc_login(ports["apache-oidc"], ports["provider"])
     oidc_cookie2 = oidc_login(ports["apache-oidc-cookie"], ports["provider"])
+    real_cookie, real_note = gatehouse_login(ports["nginx-gh-real"], ports["provider"]) if real else (None, "")
     provider.stop()  # the checks below never call it
 
     gh_cookie = f"Cookie: _gatehouse={sealed}"
@@ -651,7 +730,16 @@ AuthnzFcgiDefineProvider authnz gatehouse fcgi://127.0.0.1:{ports['gatehouse-tcp
         ("apache-oidc-cookie", "Apache + mod_auth_openidc (client-cookie)", ports["apache-oidc-cookie"],
          [CORS, f"Cookie: {oidc_cookie2}"], 200, "apache-oidc-cookie"),
         ("apache-gh", "Apache + mod_authnz_fcgi + Gatehouse (TCP)", ports["apache-gh"], [CORS, gh_cookie], 200, ghtcp),
-    ]
+        ("apache-minimal", "Apache + mod_authnz_fcgi + minimal C responder (TCP)", ports["apache-minimal"], [CORS], 200,
+         minimal_tcp),
+    ] + ([
+        ("gh-real", "nginx + Gatehouse, real-login cookie", ports["nginx-gh-real"], [CORS, real_cookie], 200,
+         real["nginx-gh-real"][1]),
+        ("gh-real-dyn", "nginx + Gatehouse, real-login cookie, dynamic build", ports["nginx-gh-real-dyn"],
+         [CORS, real_cookie], 200, real["nginx-gh-real-dyn"][1]),
+        ("gh-cached", "nginx + Gatehouse + decision cache, real-login cookie", ports["nginx-gh-cached"],
+         [CORS, real_cookie], 200, real["nginx-gh-cached"][1]),
+    ] if real else [])
     if ONLY:
         cfgs = [c for c in cfgs if c[0] in ONLY or c[0] in ("static", "minimal")]
     for key, label, port, headers, want, _ in cfgs:
@@ -705,7 +793,8 @@ AuthnzFcgiDefineProvider authnz gatehouse fcgi://127.0.0.1:{ports['gatehouse-tcp
                 + (f"  rss {r['rss_kib_max'] / 1024:.1f} MiB" if "rss_kib_max" in r else ""))
         loads.append({"when": f"after round {rnd + 1}", "loadavg": loadavg(), "builders": busy_builders(), "busiest": busiest(0.5)})
     gh_rss_end = (rss_kib(gh.pid), rss_kib(gh.pid, "RssAnon"))
-    return report(cfgs, results, mem, cpu, machine, loads, started, gh_rss_start, gh_rss_end, bool(rules), mirror_note)
+    notes = "\n- ".join(n for n in (mirror_note, real_note) if n)
+    return report(cfgs, results, mem, cpu, machine, loads, started, gh_rss_start, gh_rss_end, bool(rules), notes)
 
 
 def report(cfgs, results, mem, cpu, machine, loads, started, rss_start, rss_end, with_rules, mirror_note=""):
@@ -730,8 +819,41 @@ def report(cfgs, results, mem, cpu, machine, loads, started, rss_start, rss_end,
         r["x_minimal"] = r["rps"] / limit["rps"]
         r["p99_x_minimal"] = r["p99_ms"] / limit["p99_ms"] if limit["p99_ms"] else float("nan")
 
+    def per_round(key, base):
+        """The ratio round by round: both rows ran in each round, back to back, under that round's load."""
+        return sorted(a["rps"] / b["rps"] for a, b in zip(by[key]["rounds"], by[base]["rounds"]))
+
+    def spread(xs):
+        return f"{xs[0]:.2f} / {statistics.median(xs):.2f} / {xs[-1]:.2f}"
+
+    # Each row against the ceilings, min / median / max over the rounds; Apache rows also against Apache's own
+    # FastCGI ceiling (mod_authnz_fcgi + the minimal C responder).
+    ratio_lines = ["| configuration | × nginx static | × nginx + minimal C | × Apache + minimal C (TCP) |", "|---|---|---|---|"]
+    for r in rows:
+        apache_s = spread(per_round(r["key"], "apache-minimal")) if r["key"].startswith("apache") and "apache-minimal" in by else "—"
+        ratio_lines.append(f"| {r['label']} | {spread(per_round(r['key'], 'static'))} | {spread(per_round(r['key'], 'minimal'))} | {apache_s} |")
+    ratio_table = "\n".join(ratio_lines)
+
     gh_rss = [m for k in ("gh-valid", "gh-none", "gh-tampered") for m in mem.get(k, [])]
     targets = []
+    if "gh-cached" in by:
+        c = by["gh-cached"]
+        targets.append(("decision cache >= 2.0 x minimal C", c["x_minimal"] >= 2.0,
+                        f"{c['x_minimal']:.2f}; per round {spread(per_round('gh-cached', 'minimal'))}"))
+        targets.append(("decision cache >= 0.6 x nginx static", c["x_static"] >= 0.6,
+                        f"{c['x_static']:.2f}; per round {spread(per_round('gh-cached', 'static'))}"))
+    for k in ("gh-real", "gh-real-dyn"):
+        if k in by:
+            targets.append((f"{by[k]['label']} >= 0.9 x minimal C", by[k]["x_minimal"] >= 0.9,
+                            f"{by[k]['x_minimal']:.2f}; per round {spread(per_round(k, 'minimal'))}"
+                            + (f"; CPU {by[k]['cpu_us_per_req']:.1f} vs {by['minimal']['cpu_us_per_req']:.1f} µs/req"
+                               if by[k]["cpu_us_per_req"] and by["minimal"]["cpu_us_per_req"] else "")))
+    if "apache-gh" in by and "apache-minimal" in by:
+        a, m = by["apache-gh"], by["apache-minimal"]
+        targets.append(("Apache + Gatehouse >= 0.95 x Apache + minimal C", a["rps"] >= 0.95 * m["rps"],
+                        f"{a['rps'] / m['rps']:.2f}; per round {spread(per_round('apache-gh', 'apache-minimal'))}"
+                        + (f"; CPU {a['cpu_us_per_req']:.1f} vs {m['cpu_us_per_req']:.1f} µs/req (Gatehouse vs responder)"
+                           if a["cpu_us_per_req"] and m["cpu_us_per_req"] else "")))
     if "gh-valid" in by:
         v = by["gh-valid"]
         targets.append(("valid cookie >= 0.9 x minimal C throughput", v["x_minimal"] >= 0.9, f"{v['x_minimal']:.2f}"))
@@ -787,6 +909,9 @@ def report(cfgs, results, mem, cpu, machine, loads, started, rss_start, rss_end,
           f"incl. serving the file). RSS: VmRSS of the FastCGI process sampled every 0.2 s under load (peak); in brackets RssAnon, "
           f"its own memory without shared library pages.", "",
           table, "",
+          "## Ratios round by round (min / median / max)", "",
+          "Each round runs every configuration once, back to back; a ratio of one round compares rows under the same load.", "",
+          ratio_table, "",
           "## Targets", ""] + [f"- {'met' if ok else '**missed**'}: {name} ({val})" for name, ok, val in targets] + [
           "", "## Machine", "",
           f"- {machine_s}",
@@ -817,6 +942,8 @@ def report(cfgs, results, mem, cpu, machine, loads, started, rss_start, rss_end,
     svg_chart(rows, CHART,
               f"{machine['cores']} cores, {machine['cpu']}; {started:%Y-%m-%d}; load at start {' '.join(loads[0]['loadavg'])}")
     print(table)
+    print()
+    print(ratio_table)
     print()
     for name, ok, val in targets:
         print(f"{'met   ' if ok else 'MISSED'}  {name}: {val}")

@@ -48,6 +48,9 @@ public final class Gatehouse: Sendable {
     let signOut: SignOut
     let loginStart: LoginStart
     let forbidden: Forbidden
+    let signedOut: SignedOut
+    /// Every HTML page of Gatehouse is laid out by this one, built from `[gatehouse.pages]`.
+    let pages: HTMLPage
     let callback: Callback
     let backchannelLogout: BackChannelLogout
     let frontchannelLogout: FrontChannelLogout
@@ -69,7 +72,9 @@ public final class Gatehouse: Sendable {
         lifecycle = try store.map { s throws(CryptoError) in try SessionLifecycle(store: s, config: config, logger: environment.logger, random: environment.random) }
         let live = LiveSessions(cookie: sessions, lifecycle: lifecycle)
         routes = Routes(config: config)
-        forbidden = Forbidden(sessions: live, routes: routes)
+        pages = HTMLPage(config: config)
+        forbidden = Forbidden(sessions: live, routes: routes, providers: config.auth.providers, pages: pages)
+        signedOut = SignedOut(routes: routes, pages: pages)
         providerSlots = SlotCounter(limit: Self.providerSlotLimit(workers: config.server.workers))
         authCheck = AuthCheck(sessions: live, rules: config.rules)
         checkAnswer = CheckAnswer(identity: IdentityHeaders(config: config.headers, exposeTokens: config.auth.exposeTokens),
@@ -80,8 +85,9 @@ public final class Gatehouse: Sendable {
         let directory = ProviderDirectory(http: environment.http, ttl: config.provider.metadataTTL, now: environment.now)
         let pending = try PendingLoginCookies(config: config, random: environment.random)
         signOut = SignOut(config: config, routes: routes, sessions: sessions, lifecycle: lifecycle, logger: environment.logger,
-                          returnURL: returnURL, directory: directory, random: environment.random)
-        loginStart = LoginStart(config: config, routes: routes, directory: directory, pending: pending, returnURL: returnURL, random: environment.random)
+                          returnURL: returnURL, directory: directory, random: environment.random, pages: pages)
+        loginStart = LoginStart(config: config, routes: routes, directory: directory, pending: pending, returnURL: returnURL, random: environment.random,
+                                pages: pages)
         let tokens = TokenClient(http: environment.http)
         let fitting = SessionFitting(config: config)
         callback = Callback(config: config, directory: directory, pending: pending, consumed: ConsumedStates(), sessions: sessions,
@@ -89,7 +95,7 @@ public final class Gatehouse: Sendable {
                             fitting: fitting, logger: environment.logger, keepsRefreshToken: lifecycle != nil, random: environment.random)
         backchannelLogout = BackChannelLogout(config: config, directory: directory, lifecycle: lifecycle, verifier: environment.verifier,
                                               logger: environment.logger)
-        frontchannelLogout = FrontChannelLogout(config: config, directory: directory, lifecycle: lifecycle, logger: environment.logger)
+        frontchannelLogout = FrontChannelLogout(config: config, directory: directory, lifecycle: lifecycle, logger: environment.logger, pages: pages)
         health = Health(backend: config.state.backend, lifecycle: lifecycle)
         refresher = lifecycle.map { Refresher(lifecycle: $0, config: config, directory: directory, tokens: tokens, verifier: environment.verifier,
                                               fitting: fitting, logger: environment.logger) }
@@ -133,6 +139,7 @@ public final class Gatehouse: Sendable {
                 let rules = request[param: "QUERY_STRING"].flatMap { $0.isEmpty ? nil : $0 }
                 return checkAnswer.present(try authCheck.decide(ctx, now: now, pathRules: rules), ctx, now: now)
             case routes.forbidden: return forbidden.handle(ctx, now: now)
+            case routes.signedOut: return signedOut.handle(ctx)
             case routes.userinfo: return whoAmI.handle(ctx, now: now)
             case routes.health: return health.handle(now: now)
             case routes.signOut: return try withProviderSlot { signOut.handle(ctx, now: now) }
@@ -147,7 +154,7 @@ public final class Gatehouse: Sendable {
                     return ErrorResponse.json(for: error)
                 }
             case routes.frontchannelLogout: return try withProviderSlot { () throws(GatehouseError) in try frontchannelLogout.handle(ctx, now: now) }
-            default: throw GatehouseError(.notFound, "There is no page here.")
+            default: throw GatehouseError(.notFound, "There is no page at this address.")
             }
         } catch {
             return fail(error, ctx)
@@ -181,11 +188,19 @@ public final class Gatehouse: Sendable {
     func fail(_ error: GatehouseError, _ ctx: RequestContext) -> Response {
         let id = Base64URL.encode(environment.random.bytes(9))
         log(error, correlationID: id, ctx)
-        // A failed sign-in offers a fresh one; the page asked for is not known here any more, so it starts from "/".
+        guard ctx.isNavigation else { return ErrorResponse.json(for: error, extraHeaders: [Response.Header("X-Correlation-Id", id)]) }
+        let home = PageContent.Action(label: "Home page", href: "/")
         let path = Request.path(of: ctx.request.scriptPath)
-        let links = path == routes.start || path == routes.callback
-            ? [(label: "Sign in again", href: routes.loginURL(returnTo: "/")), (label: "Home", href: "/")] : []
-        return ErrorResponse.page(for: error, correlationID: id, links: links)
+        if path == routes.start || path == routes.callback {
+            // A failed sign-in offers a fresh one that returns to the page first asked for, when the failure knows it.
+            // (A 503 for a full provider budget comes before the login start has read its `rd`: read here then.)
+            let returnTo = error.returnTo ?? (path == routes.start ? loginStart.returnURL.validate(ctx.request.query["rd"]) : "/")
+            let again = PageContent.Action(label: ErrorResponse.isTemporary(error.kind) ? "Try again" : "Sign in again",
+                                           href: routes.loginURL(returnTo: returnTo))
+            return ErrorResponse.page(for: error, correlationID: id, pages: pages, buttons: [again], links: returnTo == "/" ? [] : [home])
+        }
+        if error.kind == .notFound { return ErrorResponse.page(for: error, correlationID: id, pages: pages, buttons: [.init(label: "Go to the home page", href: "/")]) }
+        return ErrorResponse.page(for: error, correlationID: id, pages: pages, links: [home])
     }
 
     func log(_ error: GatehouseError, correlationID: String?, _ ctx: RequestContext) {

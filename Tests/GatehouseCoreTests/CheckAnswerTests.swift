@@ -9,7 +9,8 @@ import Testing
     var answer: CheckAnswer {
         let routes = Routes(config: config)
         return CheckAnswer(identity: IdentityHeaders(config: config.headers), routes: routes,
-                           forbidden: Forbidden(sessions: LiveSessions(cookie: try! SessionCookie(config), lifecycle: nil), routes: routes),
+                           forbidden: Forbidden(sessions: LiveSessions(cookie: try! SessionCookie(config), lifecycle: nil), routes: routes,
+                                                providers: config.auth.providers, pages: HTMLPage(config: config)),
                            cache: DecisionCache(config: config, lifecycle: nil), logger: Logger(label: "test"))
     }
 

@@ -57,6 +57,13 @@ def test_login_identity_spoofing_api_and_sign_out_through_apache(gatehouse_facto
     api = requests.get(apache.url + "/page.html", headers={"Accept": "application/json", "Sec-Fetch-Mode": "cors"},
                        allow_redirects=False)
     assert api.status_code == 401 and "Location" not in api.headers
+    # Gatehouse's JSON body; mod_authnz_fcgi labels an Authorizer's refusal text/html whatever it said (apache/README.md).
+    assert api.json() == {
+        "error": "unauthenticated", "error_description": "Sign in first: this request carries no valid session.", "status": 401}
+
+    # The browser's icon request is not checked (example-site.conf): Apache's own 404, no 401, no check.
+    icon = requests.get(apache.url + "/favicon.ico", headers={"Sec-Fetch-Dest": "image", "Sec-Fetch-Mode": "no-cors"}, allow_redirects=False)
+    assert icon.status_code == 404
 
     # A navigation: redirected to the login start, which will come back to the page with its query.
     login_and_see_identity(http, apache.url)
@@ -94,6 +101,10 @@ def test_login_identity_spoofing_api_and_sign_out_through_apache(gatehouse_facto
     denied = http.get(apache.url + "/admin/index.html", allow_redirects=False)
     assert denied.status_code == 403 and "Location" not in denied.headers
     assert "Access denied" in denied.text and "bob@example.net" in denied.text and "admins only" not in denied.text
+    assert "Error 403" in denied.text and "frame-ancestors 'none'" in denied.headers["Content-Security-Policy"]
+    # Signed in and refused: the icon is still nobody's business, so no second "access denied" for it.
+    assert http.get(apache.url + "/favicon.ico", allow_redirects=False).status_code == 404
+    assert g.log_text().count("access denied") == 1
 
     # The access log has the user and a claim (LogFormat %u and %{X_AUTH_REQUEST_EMAIL}e).
     apache.stop()

@@ -14,7 +14,7 @@ BACKCHANNEL = "/oauth2/backchannel_logout"
 TOKEN = "eyJhbGciOiJSUzI1NiIsInR5cCI6ImxvZ291dCtqd3QifQ.eyJpc3MiOiJ4In0.c2lnbmF0dXJl"
 FORM = b"logout_token=" + TOKEN.encode()
 # Gatehouse routes (and near misses of the back-channel path) that must never get a body.
-NO_BODY = ["/oauth2/start", "/oauth2/callback", "/oauth2/sign_out", "/oauth2/userinfo", "/oauth2/forbidden",
+NO_BODY = ["/oauth2/start", "/oauth2/callback", "/oauth2/sign_out", "/oauth2/signed_out", "/oauth2/userinfo", "/oauth2/forbidden",
            "/oauth2/backchannel_logout/x", "/oauth2/backchannel_logoutx"]
 FORM_HEADERS = {"Content-Type": "application/x-www-form-urlencoded"}
 PROTECTED = f"location / {{ include {ROOT}/nginx/gatehouse-protect.conf; }}"

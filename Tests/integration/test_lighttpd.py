@@ -24,6 +24,9 @@ server_metadata_url = "{mock_provider.metadata_url}"
     api = requests.get(server.url + "/page.html", headers={"Accept": "application/json", "Sec-Fetch-Mode": "cors"},
                        allow_redirects=False)
     assert api.status_code == 401 and "Location" not in api.headers and "secret" not in api.text
+    assert api.headers["Content-Type"] == "application/json" and api.json()["error"] == "unauthenticated"
+    # The browser's icon request is public in example-site.conf: lighttpd's own 404, not a 401 from the check.
+    assert requests.get(server.url + "/favicon.ico", allow_redirects=False).status_code == 404
 
     login_and_see_identity(http, server.url)
 

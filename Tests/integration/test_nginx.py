@@ -19,10 +19,12 @@ def test_static_file_behind_auth_request(gatehouse, nginx_factory, workdir):
     assert no.status_code == 302
     assert no.headers["Location"].endswith("/oauth2/start?rd=%2Fprivate%2Fpage.html%3Fx%3D1%26y%3D2")
 
-    # An API call without a session: a plain 401, never an HTML login page.
+    # An API call without a session: a JSON 401 (nginx's @gatehouse_login), never an HTML login page nor nginx's own.
     api = requests.get(nginx.url + "/private/page.html", headers={"Accept": "application/json", "Sec-Fetch-Mode": "cors"},
                        allow_redirects=False)
     assert api.status_code == 401 and "Location" not in api.headers
+    assert api.headers["Content-Type"] == "application/json" and api.json()["error"] == "unauthenticated" and api.json()["status"] == 401
+    assert api.headers["Cache-Control"] == "no-store" and "nginx" not in api.text
 
     # A tampered cookie is no session.
     bad = dict(cookie)
@@ -75,6 +77,10 @@ def test_rules_global_and_per_location(gatehouse_factory, nginx_factory, workdir
     assert get("/staff/", staff).status_code == 200
     denied = get("/admin/", staff)
     assert denied.status_code == 403, "never a login loop"
-    assert "signed in as sam@example.com" in denied.text and "/oauth2/sign_out?rd=" in denied.text
+    assert "signed in as sam@example.com" in denied.text and "/oauth2/sign_out?rd=" in denied.text and "Error 403" in denied.text
+    # The same refusal for an API call: JSON through nginx's error_page 403 (the page's request keeps its headers).
+    api = requests.get(nginx.url + "/admin/", cookies=staff, headers={"Accept": "application/json", "Sec-Fetch-Mode": "cors"})
+    assert api.status_code == 403 and api.headers["Content-Type"] == "application/json"
+    assert api.json() == {"error": "forbidden", "error_description": "This account is not allowed to see this page.", "status": 403}
     assert get("/private/", outsider).status_code == 403
     assert get("/admin/", outsider).status_code == 403

@@ -54,5 +54,9 @@ def test_shipped_example_site(gatehouse, nginx_factory, workdir):
     assert no.status_code == 302 and no.headers["Location"].endswith("/oauth2/start?rd=%2F")
     page = requests.get(nginx.url + "/", headers=nav, cookies={"_gatehouse": gatehouse.seal(CLAIMS)})
     assert page.status_code == 200 and "<strong>Diana Prince</strong>" in page.text and '<code id="user">diana</code>' in page.text
+    # The browser's icon request: not checked (a 404 of nginx, no 401 and no log line either way).
+    assert requests.get(nginx.url + "/favicon.ico", allow_redirects=False).status_code == 404
+    assert requests.get(nginx.url + "/favicon.ico", cookies={"_gatehouse": gatehouse.seal(CLAIMS)}).status_code == 404
     nginx.stop()
-    assert '- diana [' in (workdir / "nginx-logs" / "example.log").read_text()
+    log = (workdir / "nginx-logs" / "example.log").read_text()
+    assert '- diana [' in log and "favicon" not in log

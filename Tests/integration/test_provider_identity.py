@@ -51,5 +51,5 @@ def test_allowed_providers_keeps_the_other_providers_users_out(gatehouse_factory
     assert ok.status_code == 200
     denied = requests.get(nginx.url + "/app/", cookies=bob(g, "partner", "https://partner.example.net"), headers=nav,
                           allow_redirects=False)
-    assert denied.status_code == 403 and "signed in as bob@example.org (partner)" in denied.text
+    assert denied.status_code == 403 and "signed in as bob@example.org (Partner)" in denied.text  # the provider's shown name
     assert 'reason="provider not allowed"' in g.log_text()

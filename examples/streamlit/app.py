@@ -24,6 +24,6 @@ if st.user.is_logged_in:
     st.text(f"provider: {user('provider')}")
     # Gatehouse's own cookies never reach the app (nginx/streamlit-site.conf removes them).
     st.text(f"gatehouse cookies seen by the app: {sorted(c for c in st.context.cookies if c.startswith('_gatehouse'))}")
-    st.link_button("Sign out", "/oauth2/sign_out?rd=/")
+    st.link_button("Sign out", "/oauth2/sign_out")
 else:
     st.text("Not signed in: this page is meant to be served behind Gatehouse.")

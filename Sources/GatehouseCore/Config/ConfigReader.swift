@@ -150,10 +150,12 @@ struct ConfigReader {
             else { problem("gatehouse.revocation_capacity", "must be between 1000 and 1000000000") }
         }
         let rules = readRules(gh, groupsClaim: headers.groupsClaim)
+        let pages = readPages(gh)
         let auth = readAuth(root: root, gatehouse: gh, secrets: secrets, prefix: server.prefix)
         guard let auth else { return nil }
         checkRuleProviders(rules, auth: auth)
-        return GatehouseConfig(auth: auth, server: server, cookie: cookie, headers: headers, logging: logging, provider: io, state: state, rules: rules)
+        return GatehouseConfig(auth: auth, server: server, cookie: cookie, headers: headers, logging: logging, provider: io, state: state, rules: rules,
+                               pages: pages)
     }
 
     static let gatehouseKeys: Set<String> = [
@@ -162,6 +164,7 @@ struct ConfigReader {
         "cookie_lifetime", "previous_cookie_secrets", "headers", "log_level", "log_format", "provider_connect_timeout",
         "provider_timeout", "provider_ca_file", "metadata_ttl", "secret_files", "secret_env", "providers", "rules",
         "session_groups", "state", "state_password", "refresh_interval", "refresh_grace", "require_refresh", "revocation_capacity",
+        "pages",
     ]
 
     static func isToken(_ s: String) -> Bool {

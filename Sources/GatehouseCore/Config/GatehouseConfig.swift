@@ -11,6 +11,22 @@ public struct GatehouseConfig: Sendable {
     public var state: StateConfig = StateConfig()
     /// `[gatehouse.rules]`: who may enter anywhere (locations may narrow it further).
     public var rules: AccessRules
+    /// `[gatehouse.pages]`: the site's name, logo, colour and footer on Gatehouse's own pages.
+    public var pages: PagesConfig = PagesConfig()
+}
+
+/// `[gatehouse.pages]`: how Gatehouse's own pages (chooser, signed out, 403, errors) carry the site's brand.
+public struct PagesConfig: Sendable {
+    /// Shown as "Sign in to <site_name>"; nil: the host of `redirect_uri`.
+    public var siteName: String?
+    /// An `https://` URL or a path on this site (`/logo.svg`); nil: no logo.
+    public var logoURL: String?
+    /// Links and buttons; checked at load for 4.5:1 contrast on the light card.
+    public var accentColor: AccentColor = .default
+    /// A small, checked subset of HTML (`FooterHTML`); nil: no footer.
+    public var footer: FooterHTML?
+    /// `templates`: the operator's `page.mustache` from that directory, checked at load; nil: Gatehouse's layout.
+    public var template: PageTemplate?
 }
 
 /// Streamlit's `[auth]` table, with Streamlit's meanings.
@@ -51,6 +67,14 @@ public struct ProviderConfig: Sendable {
     public var allowedSigningAlgorithms: [String]
     /// Ask the userinfo endpoint (when the provider has one) for claims beyond the ID token's.
     public var fetchUserinfo: Bool = true
+    /// `[gatehouse.providers.<name>] display_name`: the name on its button ("Sign in with <display name>").
+    public var displayName: String?
+
+    /// The name people see: `display_name`, else the config key capitalised ("work" → "Work").
+    public var shownName: String {
+        if let displayName { return displayName }
+        return name == AuthConfig.defaultProviderName ? "your account" : name.prefix(1).uppercased() + name.dropFirst()
+    }
 }
 
 /// `[gatehouse]`: how the FastCGI server listens and routes.

@@ -32,6 +32,9 @@ public struct GatehouseError: Error, Sendable, CustomStringConvertible {
     public let detail: String
     /// Cookies the error page still sets or deletes (a failed callback deletes the pending login it used up).
     public private(set) var cookies: [SetCookie] = []
+    /// The page the visitor first asked for, when the failure knows it (a login start or callback): the page's
+    /// "Sign in again" returns there.
+    public private(set) var returnTo: String?
 
     public init(_ kind: Kind, _ publicMessage: String, detail: String = "") {
         self.kind = kind
@@ -43,6 +46,13 @@ public struct GatehouseError: Error, Sendable, CustomStringConvertible {
     public func setting(_ cookies: [SetCookie]) -> GatehouseError {
         var copy = self
         copy.cookies += cookies
+        return copy
+    }
+
+    /// The same failure, its "Sign in again" returning to `returnTo` (a validated return URL).
+    public func returning(to returnTo: String) -> GatehouseError {
+        var copy = self
+        copy.returnTo = returnTo
         return copy
     }
 

@@ -10,6 +10,8 @@ public struct IdentityHeaders: Sendable {
     public let config: IdentityHeaderConfig
     let exposeTokens: Set<AuthConfig.TokenKind>
     public static let maxValueBytes = 4096
+    /// The headers are kept with a cached session (`SessionMemo`) for this configuration.
+    let memoOwner = MemoOwner()
 
     public init(config: IdentityHeaderConfig, exposeTokens: Set<AuthConfig.TokenKind> = []) {
         self.config = config
@@ -56,12 +58,18 @@ public struct IdentityHeaders: Sendable {
 
     /// Responder role (nginx): the headers themselves.
     public func responderHeaders(for session: Session) -> [Response.Header] {
-        (pairs(for: session) + tokenPairs(for: session, authorizer: false)).map { Response.Header($0.0, $0.1) }
+        session.memo.value(\.responderHeaders, for: memoOwner) {
+            (pairs(for: session) + tokenPairs(for: session, authorizer: false)).map { Response.Header($0.0, $0.1) }
+        }
     }
 
     /// Authorizer role (Apache, lighttpd): `Variable-REMOTE_USER` and one `Variable-NAME` per header,
     /// NAME being the header name upper-cased with `-` as `_` (X-Auth-Request-Email → X_AUTH_REQUEST_EMAIL).
     public func authorizerHeaders(for session: Session) -> [Response.Header] {
+        session.memo.value(\.authorizerHeaders, for: memoOwner) { computeAuthorizerHeaders(for: session) }
+    }
+
+    private func computeAuthorizerHeaders(for session: Session) -> [Response.Header] {
         var out: [Response.Header] = []
         let pairs = pairs(for: session)
         if let user = pairs.first(where: { $0.0 == config.user }) { out.append(Response.Header("Variable-REMOTE_USER", user.1)) }

@@ -4,6 +4,8 @@
 struct AuthCheck: Sendable {
     let sessions: LiveSessions
     let rules: AccessRules
+    /// The global rules' decision is kept with a cached session (`SessionMemo`) for this configuration.
+    let memoOwner = MemoOwner()
 
     /// `pathRules`: the location's rules that nginx left in the check's path (`RoutedPath.check`).
     func decide(_ ctx: RequestContext, now: Int64, pathRules: String? = nil) throws(GatehouseError) -> AccessDecision {
@@ -15,7 +17,9 @@ struct AuthCheck: Sendable {
             throw GatehouseError(.internal, "This page's access rules are misconfigured.", detail: error.description)
         }
         // The global rules, then each of the location's: the first refusal wins.
-        if case .deny(let reason) = rules.decide(session) { return .denied(session, reason: reason) }
+        if case .deny(let reason) = session.memo.value(\.globalDecision, for: memoOwner, { rules.decide(session) }) {
+            return .denied(session, reason: reason)
+        }
         for ruleSet in local {
             if case .deny(let reason) = ruleSet.decide(session) { return .denied(session, reason: reason) }
         }

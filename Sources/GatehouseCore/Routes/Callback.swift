@@ -26,8 +26,13 @@ struct Callback: Sendable {
         let query = ctx.request.query
         if let error = query["error"] {
             let code = TokenClient.safeErrorCode(error)
-            throw GatehouseError(.badRequest, "The sign-in service did not sign you in (\(code.isEmpty ? "error" : code)). Please try again.",
-                                 detail: "provider returned error \(code)")
+            let refusal = GatehouseError(.badRequest, "The sign-in service did not sign you in (\(code.isEmpty ? "error" : code)). Please try again.",
+                                         detail: "provider returned error \(code)")
+            // The provider ended this login: its pending login is used up, and "Sign in again" returns where it was going.
+            if let state = query["state"], !state.isEmpty, let login = pending.find(state: state, in: ctx.cookies, now: now) {
+                throw refusal.setting([pending.finish(state: state)]).returning(to: returnURL.validate(login.returnTo))
+            }
+            throw refusal
         }
         guard let state = query["state"], !state.isEmpty else {
             throw GatehouseError(.badRequest, "This sign-in link is incomplete. Please start again.", detail: "callback without state")
@@ -44,11 +49,12 @@ struct Callback: Sendable {
         case .replayed:
             throw GatehouseError(.badRequest, "This sign-in attempt has expired or was already completed. Please start again.",
                                  detail: "state already used on this instance (replayed pending login)").setting([usedUp])
+                .returning(to: returnURL.validate(login.returnTo))
         }
         do throws(GatehouseError) {
             return try complete(login, ctx: ctx, now: now, usedUp: usedUp)
         } catch {
-            throw error.setting([usedUp])
+            throw error.setting([usedUp]).returning(to: returnURL.validate(login.returnTo))
         }
     }
 

@@ -7,7 +7,8 @@ import Logging
 /// - Apache and lighttpd (Authorizer role) pass a refusal to the client as it is: a navigation is redirected
 ///   to the login, a 403 carries Gatehouse's page; on allow, exactly 200 with `Variable-*` (lighttpd wants
 ///   Status first, which the FastCGI layer always writes first).
-/// API calls (not navigations) get a plain 401 in both roles, never an HTML login page.
+/// API calls (not navigations) get a JSON 401 in both roles, never an HTML login page (nginx drops the check's
+/// body: its `@gatehouse_login` writes the same JSON).
 /// In the Responder role a 200 may say how long nginx may cache it (`DecisionCache`); a 401 or 403 never may
 /// (`X-Accel-Expires: 0`, whatever the site's `fastcgi_cache_valid`).
 struct CheckAnswer: Sendable {
@@ -16,6 +17,9 @@ struct CheckAnswer: Sendable {
     let forbidden: Forbidden
     let cache: DecisionCache
     let logger: Logger
+
+    /// An API call without a session (the JSON of its 401).
+    static let signInFirst = GatehouseError(.unauthenticated, "Sign in first: this request carries no valid session.")
 
     func present(_ decision: AccessDecision, _ ctx: RequestContext, now: Int64) -> Response {
         switch decision {
@@ -29,10 +33,8 @@ struct CheckAnswer: Sendable {
             }
         case .signInRequired(let returnTo):
             guard ctx.isNavigation else {
-                return Response(status: GatehouseError.Kind.unauthenticated.status,
-                                headers: [.noStore, Response.Header("WWW-Authenticate", "Cookie realm=\"gatehouse\"")]
-                                    + (ctx.request.role == .responder ? [DecisionCache.never] : []),
-                                body: Array("Unauthorized\n".utf8))
+                return ErrorResponse.json(for: Self.signInFirst, extraHeaders: [Response.Header("WWW-Authenticate", "Cookie realm=\"gatehouse\"")]
+                                          + (ctx.request.role == .responder ? [DecisionCache.never] : []))
             }
             let login = routes.loginURL(returnTo: returnTo)
             switch ctx.request.role {

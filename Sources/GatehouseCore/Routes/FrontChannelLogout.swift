@@ -11,6 +11,7 @@ struct FrontChannelLogout: Sendable {
     let directory: ProviderDirectory
     let lifecycle: SessionLifecycle?
     let logger: Logger
+    let pages: HTMLPage
 
     func handle(_ ctx: RequestContext, now: Int64) throws(GatehouseError) -> Response {
         guard ctx.request.method == "GET" else { throw GatehouseError(.methodNotAllowed, "Front-channel logout takes a GET.") }
@@ -30,8 +31,8 @@ struct FrontChannelLogout: Sendable {
         }
         logger.info("front-channel logout", metadata: ["scope": "provider session"])
         let ancestors = issuers.compactMap { URLParts($0)?.origin }.sorted().joined(separator: " ")
-        return .html(status: 200, HTMLPage.render(title: "Signed out", paragraphs: ["You are signed out of this site."]),
-                     headers: [Response.Header("Content-Security-Policy", "frame-ancestors \(ancestors.isEmpty ? "'none'" : ancestors)")])
+        return pages.response(PageContent(title: "Signed out", paragraphs: ["You are signed out of this site."]),
+                              frameAncestors: ancestors.isEmpty ? "'none'" : ancestors)
     }
 
     /// The issuers of the configured providers whose discovery documents can be had (cached).

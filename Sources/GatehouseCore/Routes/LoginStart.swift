@@ -9,14 +9,23 @@ struct LoginStart: Sendable {
     let pending: PendingLoginCookies
     let returnURL: ReturnURL
     let random: any RandomBytesSource
+    let pages: HTMLPage
 
     /// Parameters Gatehouse sets itself; `client_kwargs` cannot override them.
     static let reserved: Set<String> = ["response_type", "client_id", "redirect_uri", "state", "nonce", "code_challenge",
                                         "code_challenge_method", "scope", "token_endpoint_auth_method"]
 
     func handle(_ ctx: RequestContext, now: Int64) throws(GatehouseError) -> Response {
+        let returnTo = returnURL.validate(ctx.request.query["rd"])
+        do throws(GatehouseError) {
+            return try start(ctx, returnTo: returnTo, now: now)
+        } catch {
+            throw error.returning(to: returnTo)
+        }
+    }
+
+    func start(_ ctx: RequestContext, returnTo: String, now: Int64) throws(GatehouseError) -> Response {
         let query = ctx.request.query
-        let returnTo = returnURL.validate(query["rd"])
         let providers = config.auth.providers
         guard let redirectURI = config.auth.redirectURI, !providers.isEmpty else {
             throw GatehouseError(.notFound, "No sign-in service is configured.", detail: "no [auth] provider in the config")
@@ -47,15 +56,12 @@ struct LoginStart: Sendable {
         return .redirect(to: url, headers: cookies)
     }
 
+    /// One button per provider, in the order of their display names.
     func chooser(returnTo: String) -> Response {
-        let buttons = config.auth.providers.keys.sorted().map { name in
-            (label: "Sign in with \(Self.displayName(name))",
-             href: routes.loginURL(provider: name, returnTo: returnTo))
+        let buttons = config.auth.providers.values.sorted { ($0.shownName, $0.name) < ($1.shownName, $1.name) }.map { provider in
+            PageContent.Action(label: "Sign in with \(provider.shownName)", href: routes.loginURL(provider: provider.name, returnTo: returnTo))
         }
-        return .html(status: 200, HTMLPage.render(title: "Sign in", paragraphs: ["Choose how you want to sign in."], buttons: buttons))
-    }
-
-    static func displayName(_ name: String) -> String {
-        name == AuthConfig.defaultProviderName ? "the default provider" : name.prefix(1).uppercased() + name.dropFirst()
+        let title = pages.siteName.map { "Sign in to \($0)" } ?? "Sign in"
+        return pages.response(PageContent(title: title, paragraphs: ["Choose how you want to sign in."], buttons: buttons, headingNamesSite: true))
     }
 }

@@ -1,6 +1,8 @@
 /// Gatehouse's own URLs, built once from `prefix` and `redirect_uri`; every link to one of them comes from here.
 struct Routes: Sendable {
     let auth: String, start: String, callback: String, signOut: String, userinfo: String, forbidden: String
+    /// Where a sign-out without `rd` ends: "You are signed out".
+    let signedOut: String
     /// OpenID Connect Back-Channel Logout 1.0: the provider POSTs a logout token here (the only route with a body).
     let backchannelLogout: String
     /// OpenID Connect Front-Channel Logout 1.0: the provider's logout page frames this with `iss` and `sid`.
@@ -16,6 +18,7 @@ struct Routes: Sendable {
         signOut = prefix + "/sign_out"
         userinfo = prefix + "/userinfo"
         forbidden = prefix + "/forbidden"
+        signedOut = prefix + "/signed_out"
         backchannelLogout = prefix + "/backchannel_logout"
         frontchannelLogout = prefix + "/frontchannel_logout"
         health = prefix + "/health"

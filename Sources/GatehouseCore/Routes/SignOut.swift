@@ -4,7 +4,9 @@ import Logging
 /// `<prefix>/sign_out` (GET or POST): forgets the session (every chunk of it) and, with a state store, revokes
 /// it everywhere. When the session's provider has
 /// an `end_session_endpoint`, the browser goes there (RP-initiated logout) and comes back to the return URL;
-/// otherwise straight to the validated `rd` or `/`.
+/// otherwise straight to it. The return URL is the validated `rd`, or without one Gatehouse's "You are signed
+/// out" page (`SignedOut`): never a protected page that would show the chooser or, with a provider that keeps
+/// its own session, sign the person straight back in.
 ///
 /// Only for a request from this origin or with no browser context (`RequestContext.isSameOriginOrDirect`): another
 /// site's link, image or form gets a page asking to confirm with a POST from here, and nothing is cleared.
@@ -17,10 +19,12 @@ struct SignOut: Sendable {
     let returnURL: ReturnURL
     let directory: ProviderDirectory
     let random: any RandomBytesSource
+    let pages: HTMLPage
 
     func handle(_ ctx: RequestContext, now: Int64) -> Response {
-        let target = returnURL.validate(ctx.request.query["rd"])
-        guard ctx.isSameOriginOrDirect else { return confirmation(returnTo: target) }
+        let asked = ctx.request.query["rd"]
+        let target = asked.map { returnURL.validate($0) } ?? routes.signedOut
+        guard ctx.isSameOriginOrDirect else { return confirmation(returnTo: asked == nil ? nil : target) }
         let clearing = sessions.clear(existing: ctx.cookies).map { Response.Header("Set-Cookie", $0.headerValue) }
         let session = sessions.read(ctx.cookies, now: now)
         if let session, let id = session.id, let lifecycle {
@@ -34,7 +38,8 @@ struct SignOut: Sendable {
               let provider = config.auth.providers[session.provider],
               let metadata = try? directory.metadata(for: provider),
               let endSession = metadata.endSessionEndpoint else {
-            return .redirect(to: target, headers: clearing)
+            // The provider's own session lives on: the signed-out page says so.
+            return .redirect(to: asked == nil ? routes.signedOut + "?" + SignedOut.providerSessionKept : target, headers: clearing)
         }
         var params = QueryParameters([("client_id", provider.clientID)])
         if let hint = session.idToken { params.append("id_token_hint", hint) }
@@ -45,12 +50,11 @@ struct SignOut: Sendable {
 
     /// "Sign out?" with a POST button back to this route (same-origin, so it proceeds). Never framed, so another
     /// site cannot overlay it to steal the click.
-    func confirmation(returnTo target: String) -> Response {
-        let action = routes.signOutURL(returnTo: target)
-        let page = HTMLPage.render(title: "Sign out?", paragraphs: ["Another site sent you here to sign you out. Nothing has changed yet: sign out only if you meant to."],
-                                   links: [(label: "Stay signed in", href: "/")], postButtons: [(label: "Sign out", action: action)])
-        return .html(status: 200, page, headers: [Response.Header("X-Frame-Options", "DENY"),
-                                                  Response.Header("Content-Security-Policy", "frame-ancestors 'none'")])
+    func confirmation(returnTo target: String?) -> Response {
+        let action = target.map { routes.signOutURL(returnTo: $0) } ?? routes.signOut
+        return pages.response(PageContent(title: "Sign out?",
+                                          paragraphs: ["Another site sent you here to sign you out. Nothing has changed yet: sign out only if you meant to."],
+                                          postButtons: [.init(label: "Sign out", href: action)], links: [.init(label: "Stay signed in", href: "/")]))
     }
 
     /// The provider needs an absolute URL: relative targets are made absolute on the redirect_uri's origin.

@@ -44,7 +44,8 @@ public struct AccessRules: Sendable, Equatable {
         if !allowedEmails.isEmpty || !allowedEmailDomains.isEmpty {
             guard let email = Self.normalizedEmail(session.claim("email")) else { return .deny("no usable email claim") }
             if requireEmailVerified && !Self.isTrue(session.claim("email_verified")) { return .deny("email not verified") }
-            let domain = String(email.split(separator: "@")[1])
+            // `normalizedEmail` leaves exactly one `@`, with text on both sides.
+            let domain = String(email[email.index(after: email.lastIndex(of: "@")!)...])
             let domainOK = allowedEmailDomains.contains { HostPattern.matches($0, domain) }
             guard allowedEmails.contains(email) || domainOK else { return .deny("email not allowed") }
         }

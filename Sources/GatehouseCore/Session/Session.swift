@@ -1,16 +1,16 @@
 /// A logged-in user: what `st.user` shows, plus the times that bound it.
 public struct Session: Sendable, Equatable {
-    public var provider: String
+    public var provider: String { didSet { memo = MemoHandle() } }
     /// Identity claims (already trimmed to what headers and "who am I" use).
-    public var claims: [String: JSONValue]
+    public var claims: [String: JSONValue] { didSet { memo = MemoHandle() } }
     public var issuedAt: Int64
     public var expiresAt: Int64
     /// Kept only when `expose_tokens` or logout at the provider needs them.
-    public var idToken: String?
-    public var accessToken: String?
+    public var idToken: String? { didSet { memo = MemoHandle() } }
+    public var accessToken: String? { didSet { memo = MemoHandle() } }
     /// The provider sent more groups than a session cookie holds, so none were kept (see `SessionFitting`):
     /// group rules then refuse, and the log says which setting keeps the groups that matter.
-    public var groupsDropped: Bool
+    public var groupsDropped: Bool { didSet { memo = MemoHandle() } }
     /// Gatehouse's own id for this session (random at login; `SessionCookie.read` always sets it, deriving one
     /// from the cookie value for sessions sealed before ids existed).
     public var id: SessionID?
@@ -20,6 +20,9 @@ public struct Session: Sendable, Equatable {
     public var refreshToken: String?
     /// The store keys this session can be revoked by (computed once when the cookie is opened, not sealed).
     public var keys: StateKeys.OfSession?
+    /// What the check derived from this session while its cookie value is cached (`SessionMemo`); dropped when
+    /// a field it depends on changes. Set by `SessionCookie.read` and `RefreshedSession.applied(to:)` only.
+    var memo = MemoHandle()
 
     public init(provider: String, claims: [String: JSONValue], issuedAt: Int64, expiresAt: Int64,
                 idToken: String? = nil, accessToken: String? = nil, groupsDropped: Bool = false,

@@ -32,22 +32,33 @@ public struct SessionCookie: Sendable {
     public func read(_ cookies: RequestCookies, now: Int64) -> Session? {
         guard let value = ChunkedCookie.read(config.name, from: cookies) else { return nil }
         let session: Session
-        if let known = cache.get(value) {
-            session = known
-        } else {
-            guard let plain = sealer.open(value, cookieName: config.name),
-                  let payload = try? JSONDecoder().decode(SessionPayload.self, from: Data(plain)) else { return nil }
-            var opened = payload.session
-            // The providers are fixed for the life of this value: checked once, before the session is cached.
-            guard providers.contains(opened.provider) else { return nil }
-            if opened.id == nil { opened.id = SessionID.derived(fromCookieValue: value) }
-            opened.keys = StateKeys.OfSession(opened)
+        switch cache.get(value) {
+        case .opened(let known): session = known
+        case .refused: return nil
+        case .unknown:
+            guard let opened = open(value) else {
+                cache.put(value, nil)
+                return nil
+            }
             session = opened
             cache.put(value, session)
         }
         // A small leeway for clocks of several instances; never accept a cookie from the far future.
         guard session.expiresAt > now, session.issuedAt <= now + 60, now - session.issuedAt < config.lifetime.wholeSeconds else { return nil }
         return session
+    }
+
+    /// The session sealed in a whole cookie value, or nil when it does not open, does not decode or names a
+    /// provider that is not configured (all fixed for the life of the value, so the answer is cached).
+    private func open(_ value: String) -> Session? {
+        guard let plain = sealer.open(value, cookieName: config.name),
+              let payload = try? JSONDecoder().decode(SessionPayload.self, from: Data(plain)) else { return nil }
+        var opened = payload.session
+        guard providers.contains(opened.provider) else { return nil }
+        if opened.id == nil { opened.id = SessionID.derived(fromCookieValue: value) }
+        opened.keys = StateKeys.OfSession(opened)
+        opened.memo = MemoHandle(SessionMemo())
+        return opened
     }
 
     /// Set-Cookie headers for a new session; nil when the session is too large even for chunks.

@@ -13,6 +13,13 @@ public struct RefreshedSession: Codable, Sendable, Equatable {
     var refreshToken: String?
     var refreshedAt: Int64
     var groupsDropped: Bool
+    /// What the check derives from the refreshed session (`SessionMemo`): one per record the mirror holds, so
+    /// the claims of a refresh are derived once, not on every check. Neither sealed nor compared.
+    var memo = MemoHandle(SessionMemo())
+
+    enum CodingKeys: String, CodingKey {
+        case claims, accessToken, idToken, refreshToken, refreshedAt, groupsDropped
+    }
 
     /// The session as it is now: the cookie's identity and lifetime, the refresh's claims and tokens.
     func applied(to session: Session) -> Session {
@@ -21,6 +28,8 @@ public struct RefreshedSession: Codable, Sendable, Equatable {
         s.groupsDropped = groupsDropped
         if accessToken != nil { s.accessToken = accessToken }
         if idToken != nil { s.idToken = idToken }
+        // A record belongs to one session id, and the cookie's fields kept above are fixed for that id.
+        s.memo = memo
         return s
     }
 }

@@ -11,4 +11,4 @@ from .fastcgi import auth_params
 from .fcgi_recorder import FastCGIRecorder
 from .rp import (BACKCHANNEL_CASES, CASE, RPClient, login_through, provider_tables, rp_stack, send_backchannel_logout,
                  token_requests)
-from .browser import Waiter, chromium, find, shot, text_of
+from .browser import LOOKS, Waiter, chromium, find, look_at, shot, text_of

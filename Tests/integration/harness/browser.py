@@ -1,4 +1,6 @@
-"""Headless Chromium (Debian's chromium and chromium-driver, through selenium) for the pages a person sees."""
+"""Headless Chromium (Debian's chromium and chromium-driver, through selenium) for the pages a person sees, and
+`look_at`: one page in light, dark and phone width, screenshots and axe-core (axe-selenium-python) on each."""
+import json
 import shutil
 
 import pytest
@@ -32,6 +34,45 @@ class Waiter:
 def shot(driver, name):
     ARTIFACTS.mkdir(exist_ok=True)
     driver.save_screenshot(str(ARTIFACTS / f"browser-{name}.png"))
+
+
+# The looks every page is judged in: (name, prefers-color-scheme, viewport width or None for the window's).
+LOOKS = [("light", "light", None), ("dark", "dark", None), ("phone", "light", 390)]
+
+
+def look_at(driver, name):
+    """The page now open, as a person sees it in each of LOOKS: a screenshot `browser-<name>-<look>.png` in
+    test-artifacts/, and axe-core's checks (WCAG 2 A/AA and best practice) run in that look. Fails on any serious or
+    critical violation, naming the rule and the elements. The look is changed in place (Chromium's emulation), so the
+    page is not loaded again: a page that can be shown only once (an error after a provider's answer) is judged whole."""
+    from axe_selenium_python import Axe
+    ARTIFACTS.mkdir(exist_ok=True)
+    axe = Axe(driver)
+    problems = []
+    try:
+        for look, scheme, width in LOOKS:
+            driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": scheme}]})
+            if width:
+                driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                                       {"width": width, "height": 844, "deviceScaleFactor": 1, "mobile": True})
+            else:
+                driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+            shot(driver, f"{name}-{look}")
+            axe.inject()
+            results = axe.run()
+            (ARTIFACTS / f"axe-{name}-{look}.json").write_text(json.dumps(results["violations"], indent=1))
+            for v in results["violations"]:
+                if v["impact"] in ("serious", "critical"):
+                    problems.append(f"{look}: {v['id']} ({v['impact']}): {v['help']}: {[n['target'] for n in v['nodes']]}")
+            if width:
+                # Readable at phone width: nothing wider than the screen, so no sideways scrolling.
+                scroll = driver.execute_script("return document.documentElement.scrollWidth")
+                if scroll > width:
+                    problems.append(f"{look}: the page is {scroll} px wide at {width} px")
+    finally:
+        driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    assert not problems, f"{name}: " + "; ".join(problems)
 
 
 def text_of(driver):
