@@ -101,6 +101,7 @@ def test_snippets_are_where_the_docs_say(deb):
     assert mentioned and mentioned <= etc, sorted(mentioned - etc)
     for server in ("nginx", "apache", "lighttpd"):
         assert f"/usr/share/doc/gatehouse/examples/{server}/example-site.conf" in files
+    assert "/usr/share/doc/gatehouse/examples/pages/page.mustache" in files
     for path in ("/usr/bin/gatehouse", "/lib/systemd/system/gatehouse.service", "/lib/systemd/system/gatehouse.socket",
                  "/usr/share/man/man1/gatehouse.1.gz", "/usr/share/doc/gatehouse/copyright"):
         assert path in files, path
