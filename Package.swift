@@ -18,6 +18,9 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         // `[gatehouse.pages] templates`: the operator's page layout (no dependencies of its own).
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        // Metrics: the core counts through swift-metrics' API; the executable plugs in the Prometheus backend.
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // C at the edge: one module per C library, found with pkg-config.
@@ -42,6 +45,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
             // The spin model of the session protocol (scripts/check-model), next to the code it describes.
             exclude: ["State/SessionProtocol.pml"]
@@ -66,11 +70,14 @@ let package = Package(
                 "GatehouseCore", "GatehouseFastCGI", "GatehouseHTTPClient", "GatehouseJOSE", "GatehouseStateSQLite", "GatehouseStateRedis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
 
         .testTarget(name: "GatehouseCryptoTests", dependencies: ["GatehouseCrypto"]),
-        .testTarget(name: "GatehouseCoreTests", dependencies: ["GatehouseCore", "GatehouseCrypto"]),
+        .testTarget(name: "GatehouseCoreTests", dependencies: [
+            "GatehouseCore", "GatehouseCrypto", .product(name: "Prometheus", package: "swift-prometheus"),
+        ]),
         .testTarget(name: "GatehouseJOSETests", dependencies: ["GatehouseJOSE", "GatehouseCore"], exclude: ["make_vectors.py", "make_verifier_vectors.py"]),
         .testTarget(name: "GatehouseHTTPClientTests", dependencies: ["GatehouseHTTPClient"], exclude: ["http_test_server.py"]),
         .testTarget(name: "GatehouseFastCGITests", dependencies: ["GatehouseFastCGI", "GatehouseCore"]),

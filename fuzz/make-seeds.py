@@ -59,6 +59,13 @@ SEEDS = {
                  jwt({"alg": "RS256"}, dict(CLAIMS, aud=["client-1", "other"], azp="client-1", nbf=1799999999)), "a.b.c", "..."],
     "token-response": [json.dumps({"id_token": jwt({"alg": "RS256", "kid": "k1"}, CLAIMS), "access_token": "at", "token_type": "Bearer"}),
                        json.dumps({"error": "invalid_grant"}), json.dumps({"sub": "diana", "email": "x"}), "not json"],
+    "bearer": [("Bearer " + jwt({"alg": "RS256", "kid": "k1", "typ": "at+jwt"},
+                                {"iss": ISS, "sub": "diana", "aud": "https://api.example.com", "exp": 1800000300, "scope": "read"})).encode(),
+               ("Bearer " + jwt({"alg": "none", "typ": "at+jwt"}, {"iss": ISS, "sub": "d", "aud": "https://api.example.com", "exp": 1800000300}, "")).encode(),
+               ("bearer " + jwt({"alg": "HS256", "kid": "k1"}, dict(CLAIMS, aud="https://api.example.com"))).encode(),
+               b"Bearer opaque-token\x00" + json.dumps({"active": True, "sub": "diana", "aud": "https://api.example.com", "exp": 1800000300}).encode(),
+               b"Bearer opaque-token\x00" + json.dumps({"active": False}).encode(),
+               b"Bearer a.b\x00not json", b"Bearer ====", b"Basic YTpi", b"Bearer"],
     "config": [
         '[auth]\nredirect_uri = "https://app.example.com/oauth2/callback"\ncookie_secret = "fuzzfuzzfuQ7fP2xZr9LmN4vB8cT1yW6eH3jK5sD0aG"\n'
         'client_id = "c"\nclient_secret = "s"\nserver_metadata_url = "https://idp.example.com/.well-known/openid-configuration"\n'

@@ -11,14 +11,22 @@ public struct GatehouseEnvironment: Sendable {
     public var http: any OutboundHTTP
     /// JWS signature checks (libcjose in the executable).
     public var verifier: any SignatureVerifying
+    /// What Gatehouse counts (swift-metrics handlers: Prometheus in the executable, no-ops by default). One per
+    /// process: every core a reload builds gets the same.
+    public var metrics: GatehouseMetrics
+    /// The text `<prefix>/metrics` serves; nil: that route is 404.
+    public var exposition: (any MetricsExposition)?
 
     public init(now: @escaping @Sendable () -> Int64, random: any RandomBytesSource = SecureRandom(), logger: Logger,
-                http: any OutboundHTTP = NoNetwork(), verifier: any SignatureVerifying = NoVerifier()) {
+                http: any OutboundHTTP = NoNetwork(), verifier: any SignatureVerifying = NoVerifier(),
+                metrics: GatehouseMetrics = GatehouseMetrics(), exposition: (any MetricsExposition)? = nil) {
         self.now = now
         self.random = random
         self.logger = logger
         self.http = http
         self.verifier = verifier
+        self.metrics = metrics
+        self.exposition = exposition
     }
 }
 
@@ -55,6 +63,8 @@ public final class Gatehouse: Sendable {
     let backchannelLogout: BackChannelLogout
     let frontchannelLogout: FrontChannelLogout
     let health: Health
+    let metricsRoute: MetricsRoute
+    let metrics: GatehouseMetrics
     let routes: Routes
     /// Requests that may call the provider (start, callback, sign-out) hold one of these while they run, so
     /// some workers always stay free for the auth check however slow the provider is.
@@ -65,34 +75,50 @@ public final class Gatehouse: Sendable {
 
     /// Derives the cookie keys once; throws only if OpenSSL cannot. `store`: the opened `[gatehouse] state`
     /// (nil for `none`); the caller syncs `lifecycle` and runs `refreshStep` on background threads (StateThreads).
-    public init(config: GatehouseConfig, environment: GatehouseEnvironment, store: (any StateStore)? = nil) throws(CryptoError) {
+    /// `previous`: the core this one replaces at a reload (same process, same store): what must outlive a reload
+    /// is taken over from it (the used `state`s, the provider budget, the writes the store has not taken yet).
+    public init(config: GatehouseConfig, environment: GatehouseEnvironment, store: (any StateStore)? = nil,
+                succeeding previous: Gatehouse? = nil) throws(CryptoError) {
+        var environment = environment
+        metrics = environment.metrics
+        environment.http = MeteredOutbound(http: environment.http, metrics: metrics)
         self.config = config
         self.environment = environment
         sessions = try SessionCookie(config, random: environment.random)
-        lifecycle = try store.map { s throws(CryptoError) in try SessionLifecycle(store: s, config: config, logger: environment.logger, random: environment.random) }
+        lifecycle = try store.map { s throws(CryptoError) in
+            try SessionLifecycle(store: s, config: config, logger: environment.logger, random: environment.random, metrics: environment.metrics,
+                                 continuing: previous?.lifecycle)
+        }
         let live = LiveSessions(cookie: sessions, lifecycle: lifecycle)
         routes = Routes(config: config)
         pages = HTMLPage(config: config)
-        forbidden = Forbidden(sessions: live, routes: routes, providers: config.auth.providers, pages: pages)
+        forbidden = Forbidden(sessions: live, routes: routes, providers: config.auth.providers, pages: pages,
+                              bearerEnabled: config.bearer.enabled)
         signedOut = SignedOut(routes: routes, pages: pages)
-        providerSlots = SlotCounter(limit: Self.providerSlotLimit(workers: config.server.workers))
-        authCheck = AuthCheck(sessions: live, rules: config.rules)
+        let slotLimit = Self.providerSlotLimit(workers: config.server.workers)
+        providerSlots = previous.map(\.providerSlots).flatMap { $0.limit == slotLimit ? $0 : nil } ?? SlotCounter(limit: slotLimit)
+        metrics.slotsLimit.set(providerSlots.limit)
+        metricsRoute = MetricsRoute(exposition: environment.exposition)
+        let directory = ProviderDirectory(http: environment.http, ttl: config.provider.metadataTTL, now: environment.now, metrics: metrics)
+        let tokens = TokenClient(http: environment.http)
+        let bearer = config.bearer.enabled
+            ? BearerCheck(config: config, directory: directory, tokens: tokens, verifier: environment.verifier, slots: providerSlots) : nil
+        authCheck = AuthCheck(sessions: live, rules: config.rules, bearer: bearer)
         checkAnswer = CheckAnswer(identity: IdentityHeaders(config: config.headers, exposeTokens: config.auth.exposeTokens),
                                   routes: routes, forbidden: forbidden,
                                   cache: DecisionCache(config: config, lifecycle: lifecycle), logger: environment.logger)
-        whoAmI = WhoAmI(sessions: live, exposeTokens: config.auth.exposeTokens)
+        whoAmI = WhoAmI(sessions: live, exposeTokens: config.auth.exposeTokens, bearer: bearer)
         let returnURL = ReturnURL(allowedHosts: config.server.allowedRedirectHosts)
-        let directory = ProviderDirectory(http: environment.http, ttl: config.provider.metadataTTL, now: environment.now)
         let pending = try PendingLoginCookies(config: config, random: environment.random)
         signOut = SignOut(config: config, routes: routes, sessions: sessions, lifecycle: lifecycle, logger: environment.logger,
                           returnURL: returnURL, directory: directory, random: environment.random, pages: pages)
         loginStart = LoginStart(config: config, routes: routes, directory: directory, pending: pending, returnURL: returnURL, random: environment.random,
                                 pages: pages)
-        let tokens = TokenClient(http: environment.http)
         let fitting = SessionFitting(config: config)
-        callback = Callback(config: config, directory: directory, pending: pending, consumed: ConsumedStates(), sessions: sessions,
+        callback = Callback(config: config, directory: directory, pending: pending, consumed: previous?.callback.consumed ?? ConsumedStates(), sessions: sessions,
                             tokens: tokens, verifier: environment.verifier, returnURL: returnURL,
-                            fitting: fitting, logger: environment.logger, keepsRefreshToken: lifecycle != nil, random: environment.random)
+                            fitting: fitting, logger: environment.logger, keepsRefreshToken: lifecycle != nil, random: environment.random,
+                            metrics: metrics)
         backchannelLogout = BackChannelLogout(config: config, directory: directory, lifecycle: lifecycle, verifier: environment.verifier,
                                               logger: environment.logger)
         frontchannelLogout = FrontChannelLogout(config: config, directory: directory, lifecycle: lifecycle, logger: environment.logger, pages: pages)
@@ -108,6 +134,7 @@ public final class Gatehouse: Sendable {
         let outcome = refresher.refresh(session, now: environment.now())
         var failed = false
         let meta: Logger.Metadata = ["session": .string(String(id.text.prefix(8))), "provider": .string(session.provider)]
+        metrics.refresh(outcome.metricLabel)
         switch outcome {
         case .refreshed: environment.logger.debug("session refreshed", metadata: meta)
         case .alreadyFresh: environment.logger.debug("session already refreshed by another instance", metadata: meta)
@@ -126,21 +153,20 @@ public final class Gatehouse: Sendable {
         let now = environment.now()
         do throws(GatehouseError) {
             // In the Authorizer role every request is an access check, whatever its path.
-            if request.role == .authorizer { return checkAnswer.present(try authCheck.decide(ctx, now: now), ctx, now: now) }
+            if request.role == .authorizer { return try check(ctx, now: now, pathRules: nil) }
             let path: String
             switch RoutedPath(request.scriptPath, checkRoute: routes.auth) {
             case .clean(let clean): path = clean
-            case .check(let rules): return checkAnswer.present(try authCheck.decide(ctx, now: now, pathRules: rules), ctx, now: now)
+            case .check(let rules): return try check(ctx, now: now, pathRules: rules)
             case .unroutable: throw GatehouseError(.notFound, "There is no page here.", detail: "a ? or # in the routed path")
             }
             switch path {
             // Should a web server ever split the check URL's query off, it arrives as QUERY_STRING: same rules.
-            case routes.auth:
-                let rules = request[param: "QUERY_STRING"].flatMap { $0.isEmpty ? nil : $0 }
-                return checkAnswer.present(try authCheck.decide(ctx, now: now, pathRules: rules), ctx, now: now)
+            case routes.auth: return try check(ctx, now: now, pathRules: request[param: "QUERY_STRING"].flatMap { $0.isEmpty ? nil : $0 })
+            case routes.metrics: return try metricsRoute.handle()
             case routes.forbidden: return forbidden.handle(ctx, now: now)
             case routes.signedOut: return signedOut.handle(ctx)
-            case routes.userinfo: return whoAmI.handle(ctx, now: now)
+            case routes.userinfo: return try whoAmI.handle(ctx, now: now)
             case routes.health: return health.handle(now: now)
             case routes.signOut: return try withProviderSlot { signOut.handle(ctx, now: now) }
             case routes.start: return try withProviderSlot { () throws(GatehouseError) in try loginStart.handle(ctx, now: now) }
@@ -161,6 +187,21 @@ public final class Gatehouse: Sendable {
         }
     }
 
+    /// The access check, decided, presented and counted (outcome by role, and its latency).
+    func check(_ ctx: RequestContext, now: Int64, pathRules: String?) throws(GatehouseError) -> Response {
+        let started = ContinuousClock.now
+        let decision: AccessDecision
+        do {
+            decision = try authCheck.decide(ctx, now: now, pathRules: pathRules)
+        } catch {
+            metrics.check(ctx.request.role, .error, nanoseconds: started.nanosecondsSince)
+            throw error
+        }
+        let response = checkAnswer.present(decision, ctx, now: now)
+        metrics.check(ctx.request.role, decision.metricOutcome, nanoseconds: started.nanosecondsSince)
+        return response
+    }
+
     /// How much of a request's body the edge reads: only a back-channel logout POST in the Responder role has
     /// one (an Authorizer never gets a body, and reading its stdin would hang: see SERVER-FACTS).
     public func bodyLimit(for request: Request) -> Int {
@@ -177,10 +218,15 @@ public final class Gatehouse: Sendable {
 
     func withProviderSlot(_ body: () throws(GatehouseError) -> Response) throws(GatehouseError) -> Response {
         guard providerSlots.acquire() else {
+            metrics.budgetRejections.increment()
             throw GatehouseError(.busy, "Too many people are signing in right now. Please try again in a moment.",
                                  detail: "all \(providerSlots.limit) provider slots busy")
         }
-        defer { providerSlots.release() }
+        metrics.slotsBusy.increment()
+        defer {
+            providerSlots.release()
+            metrics.slotsBusy.decrement()
+        }
         return try body()
     }
 

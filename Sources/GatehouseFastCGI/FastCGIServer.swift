@@ -8,29 +8,31 @@ import Synchronization
 #endif
 
 /// A pool of worker threads, each accepting FastCGI connections on one listening socket and answering
-/// them with the core's `handle`. Stops on SIGTERM/SIGINT after finishing requests in flight.
+/// them with the core's `handle`. Stops on SIGTERM/SIGINT after finishing requests in flight; on SIGHUP calls
+/// `onReload` (on the signal thread, while the workers go on serving) and keeps running.
 public final class FastCGIServer: Sendable {
-    public typealias Handler = @Sendable (Request) -> Response
-    /// How many body bytes to read for a request (its params known); 0: its stdin is never read.
-    public typealias BodyLimit = @Sendable (Request) -> Int
+    /// The application for a request that starts now (the current core: a reload may replace it).
+    public typealias Application = @Sendable () -> any FastCGIApplication
+    /// What a SIGHUP does (re-read the config); nil: it is logged and ignored.
+    public typealias Reload = @Sendable () -> Void
 
     let listener: FastCGIListener
     let workers: Int
     let readTimeout: Duration
-    let handler: Handler
-    let bodyLimit: BodyLimit
+    let application: Application
     let logger: Logger
+    let onReload: Reload?
     private let state = StopFlag()
     /// A pipe whose read end wakes every worker's poll() when written: the stop signal for the pool.
     private let wake: (read: Int32, write: Int32)
 
-    public init(listener: FastCGIListener, workers: Int, readTimeout: Duration, logger: Logger, bodyLimit: @escaping BodyLimit,
-                handler: @escaping Handler) {
+    public init(listener: FastCGIListener, workers: Int, readTimeout: Duration, logger: Logger, onReload: Reload? = nil,
+                application: @escaping Application) {
         self.listener = listener
+        self.onReload = onReload
         self.readTimeout = readTimeout
         self.workers = workers
-        self.handler = handler
-        self.bodyLimit = bodyLimit
+        self.application = application
         self.logger = logger
         var fds: [Int32] = [-1, -1]
         // Without a wake pipe the pool could not be stopped; nothing sensible can run without one.
@@ -42,13 +44,20 @@ public final class FastCGIServer: Sendable {
     /// False when libfcgi could not initialise (`FCGX_Init` failed): nothing can be served then.
     public static func prepareProcess() -> Bool {
         signal(SIGPIPE, SIG_IGN)
+        var set = handledSignals
+        // Blocked in every thread (threads inherit the mask); a dedicated thread takes them with sigwait.
+        pthread_sigmask(SIG_BLOCK, &set, nil)
+        return FCGX_Init() == 0
+    }
+
+    /// SIGTERM and SIGINT stop, SIGHUP reloads: taken by the signal thread only.
+    static var handledSignals: sigset_t {
         var set = sigset_t()
         sigemptyset(&set)
         sigaddset(&set, SIGTERM)
         sigaddset(&set, SIGINT)
-        // Blocked in every thread (threads inherit the mask); a dedicated thread takes them with sigwait.
-        pthread_sigmask(SIG_BLOCK, &set, nil)
-        return FCGX_Init() == 0
+        sigaddset(&set, SIGHUP)
+        return set
     }
 
     /// Serves until a stop is requested; returns after every worker has finished its request.
@@ -83,14 +92,22 @@ public final class FastCGIServer: Sendable {
     }
 
     private func waitForSignal() {
-        var set = sigset_t()
-        sigemptyset(&set)
-        sigaddset(&set, SIGTERM)
-        sigaddset(&set, SIGINT)
+        var set = Self.handledSignals
         var sig: Int32 = 0
-        while sigwait(&set, &sig) != 0 {}
-        logger.info("signal received, finishing requests in flight", metadata: ["signal": "\(sig)"])
-        stop()
+        while true {
+            guard sigwait(&set, &sig) == 0 else { continue }
+            if sig == SIGHUP {
+                guard let onReload else {
+                    logger.warning("SIGHUP ignored: this server has no reload")
+                    continue
+                }
+                onReload()
+                continue
+            }
+            logger.info("signal received, finishing requests in flight", metadata: ["signal": "\(sig)"])
+            stop()
+            return
+        }
     }
 
     private func workerLoop(_ index: Int) {
@@ -104,7 +121,8 @@ public final class FastCGIServer: Sendable {
             // Negative: bad records or a silent peer; libfcgi has closed that connection, the worker goes on.
             guard connection.readRequest() >= 0 else { continue }
             var request = connection.currentRequest()
-            let limit = bodyLimit(request)
+            let app = application()
+            let limit = app.bodyLimit(for: request)
             if limit > 0 {
                 guard connection.readBody(into: &request, limit: limit) else {
                     logger.debug("the request body did not arrive: stdin broke or timed out", metadata: ["path": "\(request.scriptPath)"])
@@ -116,7 +134,7 @@ public final class FastCGIServer: Sendable {
                 ])
             }
             // A request that was already arriving when the stop came is still answered.
-            let response = handler(request)
+            let response = app.handle(request)
             if !connection.write(response) {
                 logger.debug("the web server closed the connection before the answer was written", metadata: ["status": "\(response.status)"])
             }

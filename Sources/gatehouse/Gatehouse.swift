@@ -22,7 +22,7 @@ struct ConfigOption: ParsableArguments {
 
     /// Reads and validates the file; every problem is printed, secrets never are.
     func load() throws -> GatehouseConfig {
-        switch read() {
+        switch loaded() {
         case .success(let c): return c
         case .failure(.unreadable): throw ValidationError("cannot read \(config)")
         case .failure(.invalid(let error)):
@@ -33,14 +33,23 @@ struct ConfigOption: ParsableArguments {
 
     enum ReadError: Error { case unreadable, invalid(ConfigError) }
 
-    /// Reads and validates the file, printing nothing.
-    func read() -> Result<GatehouseConfig, ReadError> {
+    /// Reads and validates the file, printing nothing: every problem kept with its key path (check-config).
+    func loaded() -> Result<GatehouseConfig, ReadError> {
         guard let text = try? String(contentsOfFile: config, encoding: .utf8) else { return .failure(.unreadable) }
-        let environment = ConfigEnvironment(
-            variables: ProcessInfo.processInfo.environment,
-            readFile: { try? String(contentsOfFile: $0, encoding: .utf8) }
-        )
-        return ConfigLoader.load(toml: text, environment: environment).mapError { .invalid($0) }
+        return ConfigLoader.load(toml: text, environment: Self.environment).mapError { .invalid($0) }
+    }
+
+    /// The same reading, for a reload: the config, or every problem (one line each; never a secret).
+    func read() -> (config: GatehouseConfig?, problems: [String]) {
+        switch loaded() {
+        case .success(let c): return (c, [])
+        case .failure(.unreadable): return (nil, ["cannot read \(config)"])
+        case .failure(.invalid(let error)): return (nil, error.problems.map(\.description))
+        }
+    }
+
+    static var environment: ConfigEnvironment {
+        ConfigEnvironment(variables: ProcessInfo.processInfo.environment, readFile: { try? String(contentsOfFile: $0, encoding: .utf8) })
     }
 }
 
@@ -58,7 +67,7 @@ struct CheckConfig: ParsableCommand {
 
     func run() throws {
         let report: ConfigReport
-        switch options.read() {
+        switch options.loaded() {
         case .success(let config): report = ConfigReport(file: options.config, loaded: .success(config))
         case .failure(.invalid(let error)): report = ConfigReport(file: options.config, loaded: .failure(error))
         case .failure(.unreadable): report = ConfigReport(file: options.config, unreadable: "no such file, not readable, or not UTF-8")

@@ -40,7 +40,8 @@ struct Serve: ParsableCommand {
             logger.critical("the state store cannot be opened: \(error.description) ([gatehouse] state; \"none\" runs without one)")
             throw ExitCode(1)
         }
-        let app = try Wiring.makeApp(config: config, logger: logger, store: store)
+        let metrics = Wiring.Metrics()
+        let app = try Wiring.makeApp(config: config, logger: logger, store: store, metrics: metrics)
         // No check before the mirror holds the store's revocations (rule R3 of SessionProtocol.pml: a restarted
         // instance with an empty mirror would let signed-out cookies in).
         if let lifecycle = app.lifecycle {
@@ -57,18 +58,21 @@ struct Serve: ParsableCommand {
             logger.critical("\(error.description)")
             throw ExitCode(1)
         }
+        let current = CurrentCore(app)
+        let reloader = Reloader(options: options, listen: listen.flatMap(ListenAddress.init(parsing:)), workers: workers, running: config,
+                                store: store, metrics: metrics, current: current, logger: logger)
         let server = FastCGIServer(listener: listener, workers: config.server.workers,
                                     readTimeout: config.server.readTimeout, logger: logger,
-                                    bodyLimit: { app.bodyLimit(for: $0) }) { app.handle($0) }
+                                    onReload: { reloader.reload() }) { current.app }
         logger.info("listening", metadata: [
             "listen": "\(config.server.listen)", "workers": "\(config.server.workers)",
             "providers": "\(config.auth.providers.keys.sorted().joined(separator: ","))", "version": "\(GatehouseCommand.version)",
         ])
         for warning in config.routingWarnings { logger.warning("\(warning)") }
         if let store { logger.info("state store", metadata: ["store": .string(store.description)]) }
-        StateThreads.start(app, logger: logger)
+        StateThreads.start({ current.app }, logger: logger)
         server.run()
-        if let lifecycle = app.lifecycle, !lifecycle.flushUnsaved(now: Int64(Date().timeIntervalSince1970)) {
+        if let lifecycle = current.app.lifecycle, !lifecycle.flushUnsaved(now: Int64(Date().timeIntervalSince1970)) {
             logger.error("stopping with refresh results the state store could not take; their sessions may need a new sign-in")
         }
     }

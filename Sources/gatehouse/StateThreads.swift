@@ -4,19 +4,20 @@ import Logging
 
 /// The background threads of the state store: one keeps the in-memory mirror current (change feed, periodic
 /// full resync, housekeeping; reconnects with backoff when the store is down), the others run due refreshes.
-/// The check never waits for any of them.
+/// The check never waits for any of them. They follow the current core: after a reload they sync and refresh
+/// through the new one (whose mirror the reload filled before it served).
 enum StateThreads {
     /// Full resync and purge of expired entries, this often.
     static let resyncSeconds: Int64 = 60
     static let refresherThreads = 2
 
-    static func start(_ app: Gatehouse, logger: Logger) {
-        guard let lifecycle = app.lifecycle else { return }
-        let sync = Thread { runSync(lifecycle, logger: logger) }
+    static func start(_ current: @escaping @Sendable () -> Gatehouse, logger: Logger) {
+        guard current().lifecycle != nil else { return }
+        let sync = Thread { runSync({ current().lifecycle }, logger: logger) }
         sync.name = "gatehouse-state-sync"
         sync.start()
         for i in 0..<refresherThreads {
-            let t = Thread { while true { _ = app.refreshStep(timeout: 5) } }
+            let t = Thread { while true { _ = current().refreshStep(timeout: 5) } }
             t.name = "gatehouse-refresh-\(i)"
             t.start()
         }
@@ -24,12 +25,14 @@ enum StateThreads {
 
     static func now() -> Int64 { Int64(Date().timeIntervalSince1970) }
 
-    static func runSync(_ lifecycle: SessionLifecycle, logger: Logger) {
+    /// `current`: the current core's lifecycle (a reload keeps the store, so it never becomes nil).
+    static func runSync(_ current: @Sendable () -> SessionLifecycle?, logger: Logger) {
         var full = true
         var lastFull: Int64 = 0
         var backoff = 1.0
         var down = false
         while true {
+            guard let lifecycle = current() else { return }
             do throws(StateStoreError) {
                 let t = now()
                 if full || t - lastFull >= resyncSeconds {

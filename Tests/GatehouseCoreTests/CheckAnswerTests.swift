@@ -10,7 +10,7 @@ import Testing
         let routes = Routes(config: config)
         return CheckAnswer(identity: IdentityHeaders(config: config.headers), routes: routes,
                            forbidden: Forbidden(sessions: LiveSessions(cookie: try! SessionCookie(config), lifecycle: nil), routes: routes,
-                                                providers: config.auth.providers, pages: HTMLPage(config: config)),
+                                                providers: config.auth.providers, pages: HTMLPage(config: config), bearerEnabled: false),
                            cache: DecisionCache(config: config, lifecycle: nil), logger: Logger(label: "test"))
     }
 
@@ -19,7 +19,7 @@ import Testing
     }
 
     @Test func decisionsComeWithoutAnyTransportConcern() throws {
-        let check = AuthCheck(sessions: LiveSessions(cookie: try SessionCookie(config), lifecycle: nil), rules: config.rules)
+        let check = AuthCheck(sessions: LiveSessions(cookie: try SessionCookie(config), lifecycle: nil), rules: config.rules, bearer: nil)
         let none = RequestContext(Fixture.request(), trustedProxies: [])
         #expect(try check.decide(none, now: Fixture.now) == .signInRequired(returnTo: "/private/page?x=1&y=2"))
         let signedIn = RequestContext(Fixture.request(cookie: try Fixture.cookieHeader()), trustedProxies: [])

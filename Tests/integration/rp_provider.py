@@ -20,6 +20,13 @@ Every case is its own issuer:
                         "logout_token" is sent again as it is (a replay), "claims" are merged into a minted one
                    POST /users/<sub>/revoke-tokens: every refresh token family (and access token) of that user ends
                    PUT /users/<sub>  {claim: value, ...}: changes the user's claims (null removes one)
+                   POST <issuer>/mint-access-token  {"sub", "scope", "aud", "exp_in", ...}: an RFC 9068 JWT access
+                        token signed with the case's key, or broken in one way (see Provider.access_token_jwt)
+                   POST <issuer>/mint-opaque-token  {"sub", "scope", "aud", "exp_in"}: an opaque access token that
+                        the introspection endpoint knows
+Introspection (RFC 7662): POST <issuer>/introspect with client authentication as at the token endpoint and the
+form field `token`; active for access tokens issued by the token endpoint or mint-opaque-token and not expired or
+revoked (with sub, scope, aud, iss, exp, client_id and the user's claims), `{"active": false}` otherwise.
 
 Usage: python3 rp_provider.py --port PORT [--host 127.0.0.1] [--client-id ID] [--client-secret SECRET]
 Prints `READY http://HOST:PORT` once listening (--port 0 picks a free port); exits 0 on SIGTERM/SIGINT.
@@ -357,6 +364,38 @@ class Provider:
             signature = key.sign_rs256(signing_input)
         return signing_input.decode("ascii") + "." + b64u(signature)
 
+    def access_token_jwt(self, case: str, issuer: str, p: dict) -> str:
+        """An RFC 9068 access token for user p["sub"] (default diana): typ at+jwt, aud p["aud"], scope p["scope"],
+        exp now + p["exp_in"] (300), signed RS256 with the case's key. Broken as asked: "alg": "none" (unsigned),
+        "alg": "HS256-public" (an HMAC keyed with the published public key's JWK text), "kid" (another kid in the
+        header), "key": "other" (signed by a fresh key under the published kid), "claims" (override), "drop"
+        (remove), "typ". "id_token": true mints the case's ID token for that user instead (its aud "id_token_aud", default
+        the client_id)."""
+        now, user = int(time.time()), self.user(p.get("sub", "diana"))
+        if p.get("id_token"):
+            grant = {"sub": user["sub"], "client_id": p.get("id_token_aud", self.client_id), "auth_time": now, "nonce": "n-123",
+                     "sid": None}
+            return self.id_token(case, issuer, grant, secrets.token_urlsafe(16))[0]
+        claims = {"iss": issuer, "sub": user["sub"], "aud": p.get("aud", "https://api.example.com"), "client_id": self.client_id,
+                  "iat": now, "exp": now + p.get("exp_in", 300), "jti": secrets.token_urlsafe(12), "scope": p.get("scope", "read")}
+        claims.update({k: user[k] for k in ID_TOKEN_USER_CLAIMS if k in user})
+        claims.update(p.get("claims", {}))
+        for name in p.get("drop", ()):
+            claims.pop(name, None)
+        key = self.signing_key(case)
+        alg = p.get("alg", "RS256")
+        header = {"alg": "HS256" if alg == "HS256-public" else alg, "typ": p.get("typ", "at+jwt"), "kid": p.get("kid", key.kid)}
+        signing_input = (b64u(json.dumps(header).encode()) + "." + b64u(json.dumps(claims).encode())).encode("ascii")
+        if alg == "none":
+            signature = b""
+        elif alg == "HS256-public":
+            signature = hmac.new(json.dumps(key.jwk()).encode(), signing_input, hashlib.sha256).digest()
+        elif p.get("key") == "other":
+            signature = Key("RSA", "sig", key.kid).sign_rs256(signing_input)
+        else:
+            signature = key.sign_rs256(signing_input)
+        return signing_input.decode("ascii") + "." + b64u(signature)
+
     def new_refresh_token(self, grant: dict, family: str) -> str:
         token = secrets.token_urlsafe(32)
         with self.lock:
@@ -461,6 +500,20 @@ class Handler(BaseHTTPRequestHandler):
             return self.end_session(case, {**self.query, **self.form})
         if rest == "send-backchannel-logout" and method == "POST":
             return self.send_backchannel_logout(case, issuer)
+        if rest == "introspect" and method == "POST":
+            return self.introspect(case, issuer)
+        if rest in ("mint-access-token", "mint-opaque-token") and method == "POST":
+            body = self.json_body()
+            if body is None:
+                return
+            if rest == "mint-access-token":
+                return self.send(200, {"access_token": self.op.access_token_jwt(case, issuer, body)})
+            token = secrets.token_urlsafe(32)
+            with self.op.lock:
+                self.op.tokens[token] = {"case": case, "sub": body.get("sub", "diana"), "scope": body.get("scope", "read"),
+                                         "aud": body.get("aud", "https://api.example.com"), "family": None,
+                                         "expires": time.time() + body.get("exp_in", 300)}
+            return self.send(200, {"access_token": token})
         if rest == "register-frontchannel" and method == "POST":
             self.entry["endpoint"] = "register-frontchannel"
             body = self.json_body()
@@ -512,6 +565,7 @@ class Handler(BaseHTTPRequestHandler):
             "userinfo_endpoint": f"{issuer}/userinfo",
             "jwks_uri": f"{issuer}/{jwks_name}",
             "end_session_endpoint": f"{issuer}/end_session",
+            "introspection_endpoint": f"{issuer}/introspect",
             "response_types_supported": ["code"],
             "response_modes_supported": ["query"],
             "grant_types_supported": ["authorization_code", "refresh_token"],
@@ -728,6 +782,22 @@ class Handler(BaseHTTPRequestHandler):
         claims = {k: user[k] for k in names if k in user}
         claims.update(CASES[case].get("userinfo", {}))
         self.send(200, claims)
+
+    def introspect(self, case: str, issuer: str):
+        """RFC 7662: the client authenticates as at the token endpoint; the log shows the answer, never the token."""
+        if self.client_authentication() is None:
+            return
+        with self.op.lock:
+            grant = self.op.tokens.get(self.form.get("token", ""))
+        if not grant or grant["case"] != case or grant["expires"] < time.time():
+            self.entry["active"] = False
+            return self.send(200, {"active": False})
+        user = self.op.user(grant["sub"])
+        answer = {"active": True, "sub": grant["sub"], "scope": grant["scope"], "aud": grant.get("aud", self.op.client_id),
+                  "iss": issuer, "exp": int(grant["expires"]), "client_id": self.op.client_id, "token_type": "Bearer"}
+        answer.update({k: user[k] for k in ID_TOKEN_USER_CLAIMS if k in user})
+        self.entry["active"] = True
+        self.send(200, answer)
 
     def end_session(self, case: str, p: dict):
         self.entry["params"] = p

@@ -63,7 +63,7 @@ def location_blocks(conf: str) -> dict[str, str]:
 def test_nginx_routes_file_passes_a_body_to_the_backchannel_location_only():
     blocks = location_blocks((ROOT / "nginx" / "gatehouse-routes.conf").read_text())
     fastcgi = {match: body for match, body in blocks.items() if "fastcgi_pass " in body}
-    assert set(fastcgi) == {"^~ /oauth2/auth", "^~ /oauth2/", "= /oauth2callback", "= /oauth2/backchannel_logout"}
+    assert set(fastcgi) == {"^~ /oauth2/auth", "^~ /oauth2/", "= /oauth2callback", "= /oauth2/backchannel_logout", "= /oauth2/metrics"}
     for match, body in fastcgi.items():
         if match == "= /oauth2/backchannel_logout":
             assert "fastcgi_pass_request_body on;" in body and "client_max_body_size 16k;" in body

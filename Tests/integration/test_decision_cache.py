@@ -58,10 +58,11 @@ class Stack:
     def lines(self):
         return self.log.read_text().splitlines() if self.log.exists() else []
 
-    def get(self, path, cookie=None):
+    def get(self, path, cookie=None, authorization=None):
         """(status, body, cache status of the check) of one request, as an API call (a 401 stays a 401)."""
         before = len(self.lines())
-        headers = {"Sec-Fetch-Mode": "cors", **({"Cookie": cookie} if cookie is not None else {})}
+        headers = {"Sec-Fetch-Mode": "cors", **({"Cookie": cookie} if cookie is not None else {}),
+                   **({"Authorization": authorization} if authorization is not None else {})}
         r = requests.get(self.nginx.url + path, headers=headers, allow_redirects=False)
         wait_for(lambda: len(self.lines()) > before, timeout=5, what="nginx's access log line")
         line = self.lines()[before]
@@ -85,7 +86,7 @@ def test_nginx_has_fastcgi_cache_and_the_cached_routes_differ_only_in_cache_line
     extra = [line for line in cached if line not in plain]
     assert [line for line in cached if line not in extra] == plain, "the same routes, in the same order"
     assert [line.split()[0] for line in extra] == ["fastcgi_cache", "fastcgi_cache_key", "fastcgi_param", "fastcgi_cache_methods",
-                                                   "fastcgi_cache_lock"]
+                                                   "fastcgi_cache_lock", "fastcgi_cache_bypass", "fastcgi_no_cache"]
     # Only in the check's location; nothing that would cache other answers or drop Set-Cookie.
     check = cached.index("location ^~ /oauth2/auth {")
     end = cached.index("}", check)
@@ -108,6 +109,20 @@ def test_a_hit_is_real_it_never_reaches_gatehouse(gatehouse_factory, nginx_facto
     status, body, cache = s.get("/private/who.shtml", alice)
     assert (status, cache) == (200, "HIT") and "user=alice" in body, "answered with Gatehouse stopped"
     assert s.get("/plain.html")[0] == 200
+
+
+def test_a_request_with_a_bearer_token_never_meets_the_cache(gatehouse_factory, nginx_factory, workdir):
+    """The key holds no token, and a bearer token decides alone ([gatehouse.bearer]): a request with an Authorization
+    header is neither answered from the cache (a cookie's cached 200 would let a bad token through) nor stored."""
+    s = stack(gatehouse_factory, nginx_factory, workdir,
+              extra='\n[gatehouse.bearer]\nenabled = true\naudiences = ["https://api.example.com"]\n')
+    alice = "_gatehouse=" + s.g.seal(ALICE)
+    assert s.get("/private/who.shtml", alice)[2] == "MISS"
+    assert s.get("/private/who.shtml", alice)[2] == "HIT"
+    for _ in range(2):
+        status, _, cache = s.get("/private/who.shtml", alice, authorization="Bearer not-a-token-anyone-issued")
+        assert (status, cache) == (401, "BYPASS")
+    assert s.get("/private/who.shtml", alice)[:1] == (200,)
 
 
 def test_two_users_never_share_a_decision(gatehouse_factory, nginx_factory, workdir):

@@ -8,7 +8,7 @@ import shutil
 import subprocess
 
 import fcgi_client
-from harness import ROOT, binary, wait_for
+from harness import ROOT, binary, new_secret, wait_for
 
 
 def unit(name):
@@ -78,3 +78,48 @@ def test_spawn_fcgi_as_documented(gatehouse_factory, workdir):
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_reload_as_the_unit_runs_it(gatehouse_factory, workdir):
+    """`systemctl reload gatehouse` runs the unit's ExecReload lines in order: check-config, then SIGHUP to the main
+    process, which re-reads the file; a file that does not load fails the first line, and nothing is sent."""
+    import re
+    text = (ROOT / "systemd" / "gatehouse.service").read_text()
+    reload_lines = re.findall(r"^ExecReload=(.*)$", text, re.M)
+    assert reload_lines == ["/usr/bin/gatehouse check-config --config /etc/gatehouse/gatehouse.toml",
+                            "/bin/kill -HUP $MAINPID"]
+    g = gatehouse_factory(listen="systemd", start=False)
+    argv = shlex.split(unit("gatehouse.service")["Service"]["ExecStart"].replace("/etc/gatehouse/gatehouse.toml", str(g.config)))
+    argv[0] = str(binary())
+    path = str(workdir / "activated.sock")
+    log = open(workdir / "activated.log", "wb")
+    proc = subprocess.Popen(["systemd-socket-activate", "-l", path] + argv, stderr=log)
+
+    def reload():
+        for line in reload_lines:
+            cmd = shlex.split(line.replace("/etc/gatehouse/gatehouse.toml", str(g.config)).replace("$MAINPID", str(proc.pid)))
+            if cmd[0] == "/usr/bin/gatehouse":
+                cmd[0] = str(binary())
+            if subprocess.run(cmd, capture_output=True).returncode != 0:
+                return False
+        return True
+
+    try:
+        wait_for(lambda: (workdir / "activated.sock").exists(), what="activation socket")
+        assert fcgi_client.request(path, {"DOCUMENT_URI": "/oauth2/auth", "REQUEST_URI": "/x", "REQUEST_METHOD": "GET",
+                                          "HTTP_ACCEPT": "application/json"}).status == 401
+        g.configure({"auth": {"cookie_secret": "tiny"}})
+        assert not reload(), "check-config fails the reload"
+        good_secret = new_secret()
+        g.configure({"auth": {"cookie_secret": good_secret}})
+        assert reload()
+        wait_for(lambda: "configuration reloaded" in (workdir / "activated.log").read_text(), what="reload logged")
+        sealed = g.seal('{"sub":"frank"}')
+        ok = fcgi_client.request(path, {"DOCUMENT_URI": "/oauth2/auth", "REQUEST_URI": "/x", "REQUEST_METHOD": "GET",
+                                        "HTTP_COOKIE": f"_gatehouse={sealed}"})
+        assert ok.status == 200, "the new secret serves"
+        assert "reload refused" not in (workdir / "activated.log").read_text(), "the broken file never reached the process"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        log.close()

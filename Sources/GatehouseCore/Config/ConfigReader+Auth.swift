@@ -119,19 +119,21 @@ extension ConfigReader {
         var algorithms: [String] = []
         var fetchUserinfo = true
         var displayName: String?
+        var introspection = ProviderConfig.Introspection.off
         if let extras, let mine = table(extras, name, path: "gatehouse.providers.\(name)") {
-            checkKnownKeys(mine, path: "gatehouse.providers.\(name)", known: ["allowed_signing_algorithms", "fetch_userinfo", "display_name"])
+            checkKnownKeys(mine, path: "gatehouse.providers.\(name)", known: ["allowed_signing_algorithms", "fetch_userinfo", "display_name", "introspection"])
             if let shown = string(mine, "display_name", path: "gatehouse.providers.\(name).display_name") {
                 if !shown.isEmpty, shown.count <= 60, shown.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F }) { displayName = shown }
                 else { problem("gatehouse.providers.\(name).display_name", "write 1 to 60 characters on one line, e.g. \"Example Corp account\"") }
             }
             algorithms = strings(mine, "allowed_signing_algorithms", path: "gatehouse.providers.\(name).allowed_signing_algorithms")
             if let b = bool(mine, "fetch_userinfo", path: "gatehouse.providers.\(name).fetch_userinfo") { fetchUserinfo = b }
+            introspection = readIntrospection(mine, path: "gatehouse.providers.\(name).introspection")
         }
         guard let clientID, let metadata, !clientID.isEmpty else { return nil }
         return ProviderConfig(name: name, clientID: clientID, clientSecret: clientSecret, serverMetadataURL: metadata,
                               clientKwargs: kwargs, allowedSigningAlgorithms: algorithms, fetchUserinfo: fetchUserinfo,
-                              displayName: displayName)
+                              displayName: displayName, introspection: introspection)
     }
 
     static func isSecretPath(_ key: String, auth: TOMLTable) -> Bool {

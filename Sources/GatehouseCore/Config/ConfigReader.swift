@@ -154,8 +154,9 @@ struct ConfigReader {
         let auth = readAuth(root: root, gatehouse: gh, secrets: secrets, prefix: server.prefix)
         guard let auth else { return nil }
         checkRuleProviders(rules, auth: auth)
+        let bearer = readBearer(gh, auth: auth)
         return GatehouseConfig(auth: auth, server: server, cookie: cookie, headers: headers, logging: logging, provider: io, state: state, rules: rules,
-                               pages: pages)
+                               pages: pages, bearer: bearer)
     }
 
     static let gatehouseKeys: Set<String> = [
@@ -165,6 +166,7 @@ struct ConfigReader {
         "provider_timeout", "provider_ca_file", "metadata_ttl", "secret_files", "secret_env", "providers", "rules",
         "session_groups", "state", "state_password", "refresh_interval", "refresh_grace", "require_refresh", "revocation_capacity",
         "pages",
+        "bearer",
     ]
 
     static func isToken(_ s: String) -> Bool {

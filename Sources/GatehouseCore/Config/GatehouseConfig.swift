@@ -13,6 +13,8 @@ public struct GatehouseConfig: Sendable {
     public var rules: AccessRules
     /// `[gatehouse.pages]`: the site's name, logo, colour and footer on Gatehouse's own pages.
     public var pages: PagesConfig = PagesConfig()
+    /// `[gatehouse.bearer]`: API clients with `Authorization: Bearer` access tokens (off by default).
+    public var bearer: BearerConfig = BearerConfig()
 }
 
 /// `[gatehouse.pages]`: how Gatehouse's own pages (chooser, signed out, 403, errors) carry the site's brand.
@@ -27,6 +29,25 @@ public struct PagesConfig: Sendable {
     public var footer: FooterHTML?
     /// `templates`: the operator's `page.mustache` from that directory, checked at load; nil: Gatehouse's layout.
     public var template: PageTemplate?
+}
+
+/// `[gatehouse.bearer]`: access tokens as credentials (RFC 6750), JWTs checked with the provider's keys
+/// (RFC 9068), opaque ones by introspection (RFC 7662). When a request carries a bearer token, the token alone
+/// decides (the cookie is not read): see docs/configuration.md, "API clients".
+public struct BearerConfig: Sendable {
+    public var enabled = false
+    /// A token's `aud` must contain one of these (required when enabled).
+    public var audiences: [String] = []
+    /// Providers whose tokens count; empty: every configured one.
+    public var providers: [String] = []
+    /// An ID token offered as a bearer token is refused unless this is set.
+    public var acceptIDTokens = false
+    /// How long an active introspection answer is reused (never past the token's `exp`).
+    public var introspectionCacheTTL: Duration = .seconds(60)
+    /// How long an inactive answer is reused: briefly, so a token activated later works soon.
+    public var introspectionNegativeTTL: Duration = .seconds(10)
+    /// Clock skew tolerated on `exp`, `nbf` and `iat`.
+    public static let leeway: Int64 = 60
 }
 
 /// Streamlit's `[auth]` table, with Streamlit's meanings.
@@ -74,6 +95,17 @@ public struct ProviderConfig: Sendable {
     public var shownName: String {
         if let displayName { return displayName }
         return name == AuthConfig.defaultProviderName ? "your account" : name.prefix(1).uppercased() + name.dropFirst()
+    }
+
+    /// RFC 7662 introspection of opaque bearer tokens (`[gatehouse.providers.<name>] introspection`).
+    public var introspection: Introspection = .off
+
+    public enum Introspection: Sendable, Equatable {
+        case off
+        /// `true`: the discovery document's `introspection_endpoint`.
+        case discovered
+        /// A URL given in the config.
+        case endpoint(String)
     }
 }
 

@@ -14,13 +14,14 @@ public enum ErrorResponse {
         case .providerUnavailable: return "The sign-in service is not answering"
         case .providerTimeout: return "The sign-in service took too long"
         case .busy: return "Too many sign-ins at once"
+        case .tokenUnverifiable: return "The access token cannot be checked right now"
         case .internal: return "Something went wrong"
         }
     }
 
     /// The sign-in did not fail for anything the person did: the same again, a moment later, may work.
     static func isTemporary(_ kind: GatehouseError.Kind) -> Bool {
-        kind == .busy || kind == .providerTimeout || kind == .providerUnavailable
+        kind == .busy || kind == .providerTimeout || kind == .providerUnavailable || kind == .tokenUnverifiable
     }
 
     static func message(of error: GatehouseError) -> String {
@@ -28,7 +29,7 @@ public enum ErrorResponse {
     }
 
     static func headers(of error: GatehouseError) -> [Response.Header] {
-        (error.kind == .busy ? [Response.Header("Retry-After", "2")] : [])
+        (error.kind == .busy || error.kind == .tokenUnverifiable ? [Response.Header("Retry-After", "2")] : [])
             + (error.kind == .methodNotAllowed ? [Response.Header("Allow", "POST")] : [])
             + error.cookies.map { Response.Header("Set-Cookie", $0.headerValue) }
     }
@@ -53,7 +54,7 @@ public enum ErrorResponse {
         case .notFound: code = "not_found"
         case .badRequest, .payloadTooLarge, .methodNotAllowed: code = "invalid_request"
         case .notImplemented: code = "unsupported"
-        case .providerUnavailable, .providerTimeout, .busy: code = "temporarily_unavailable"
+        case .providerUnavailable, .providerTimeout, .busy, .tokenUnverifiable: code = "temporarily_unavailable"
         case .internal: code = "server_error"
         }
         let body: [String: JSONValue] = ["error": .string(code), "error_description": .string(message(of: error)),

@@ -22,6 +22,9 @@ public struct GatehouseError: Error, Sendable, CustomStringConvertible {
         case providerTimeout
         /// Too many requests already waiting on the provider: 503, try again shortly.
         case busy
+        /// A bearer token that cannot be checked now (its provider's keys or introspection unreachable): 503,
+        /// never 200.
+        case tokenUnverifiable
         /// Anything else: 500, with a generic page.
         case `internal`
     }
@@ -81,7 +84,28 @@ extension GatehouseError.Kind {
         case .providerUnavailable: return 502
         case .providerTimeout: return 504
         case .busy: return 503
+        case .tokenUnverifiable: return 503
         case .internal: return 500
+        }
+    }
+}
+
+extension GatehouseError.Kind {
+    /// The kind as a metrics label (`gatehouse_logins_total{outcome=...}`), next to its status.
+    public var metricLabel: String {
+        switch self {
+        case .unauthenticated: return "unauthenticated"
+        case .forbidden: return "forbidden"
+        case .badRequest: return "bad_request"
+        case .notFound: return "not_found"
+        case .methodNotAllowed: return "method_not_allowed"
+        case .payloadTooLarge: return "payload_too_large"
+        case .notImplemented: return "not_implemented"
+        case .providerUnavailable: return "provider_unavailable"
+        case .providerTimeout: return "provider_timeout"
+        case .busy: return "busy"
+        case .tokenUnverifiable: return "token_unverifiable"
+        case .internal: return "internal"
         }
     }
 }

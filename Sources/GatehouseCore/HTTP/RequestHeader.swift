@@ -8,6 +8,7 @@ public struct RequestHeader: Sendable {
     }
 
     static let cookie = RequestHeader("Cookie")
+    static let authorization = RequestHeader("Authorization")
     static let host = RequestHeader("Host")
     static let accept = RequestHeader("Accept")
     static let origin = RequestHeader("Origin")

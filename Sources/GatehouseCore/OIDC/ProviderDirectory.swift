@@ -7,6 +7,7 @@ public final class ProviderDirectory: Sendable {
     let http: any OutboundHTTP
     let ttl: Int64
     let now: @Sendable () -> Int64
+    let metrics: GatehouseMetrics
     static let maxRefetches = 5
     static let maxDocumentBytes = 512 * 1024
 
@@ -21,8 +22,9 @@ public final class ProviderDirectory: Sendable {
 
     private let entries = Mutex<[String: Entry]>([:])
 
-    public init(http: any OutboundHTTP, ttl: Duration, now: @escaping @Sendable () -> Int64) {
+    public init(http: any OutboundHTTP, ttl: Duration, now: @escaping @Sendable () -> Int64, metrics: GatehouseMetrics = GatehouseMetrics()) {
         self.http = http
+        self.metrics = metrics
         self.ttl = ttl.wholeSeconds
         self.now = now
     }
@@ -31,7 +33,7 @@ public final class ProviderDirectory: Sendable {
     public func metadata(for provider: ProviderConfig) throws(GatehouseError) -> ProviderMetadata {
         let t = now()
         if let cached = entries.withLock({ $0[provider.name] }), let m = cached.metadata, t - cached.metadataFetched < ttl { return m }
-        let body = try fetch(provider.serverMetadataURL, what: "discovery document", provider: provider.name)
+        let body = try fetch(provider.serverMetadataURL, what: "discovery document", provider: provider.name, endpoint: .discovery)
         switch ProviderMetadata.parse(body, expectedIssuer: ProviderMetadata.expectedIssuer(forMetadataURL: provider.serverMetadataURL)) {
         case .success(let m):
             entries.withLock { all in
@@ -49,6 +51,22 @@ public final class ProviderDirectory: Sendable {
         }
     }
 
+    /// The cached metadata, or nil when only a fetch would tell (the bearer check then takes a provider slot).
+    public func cachedMetadata(for provider: ProviderConfig) -> ProviderMetadata? {
+        let t = now()
+        guard let cached = entries.withLock({ $0[provider.name] }), let m = cached.metadata, t - cached.metadataFetched < ttl else { return nil }
+        return m
+    }
+
+    /// The cached candidate keys, or nil when only a fetch would tell (no fresh key set, or an unknown `kid`).
+    public func cachedKeys(for provider: ProviderConfig, metadata: ProviderMetadata, alg: String, kid: String?) -> [JWKSet.Key]? {
+        let t = now()
+        guard let cached = entries.withLock({ $0[provider.name] }), let set = cached.keys, cached.keysURI == metadata.jwksURI,
+              t - cached.keysFetched < ttl else { return nil }
+        let found = set.candidates(alg: alg, kid: kid)
+        return !found.isEmpty || kid == nil ? found : nil
+    }
+
     /// Candidate keys for a token header; re-fetches the key set once when the `kid` is unknown.
     public func keys(for provider: ProviderConfig, metadata: ProviderMetadata, alg: String, kid: String?) throws(GatehouseError) -> [JWKSet.Key] {
         let t = now()
@@ -56,9 +74,13 @@ public final class ProviderDirectory: Sendable {
         if let set = cached?.keys, cached?.keysURI == metadata.jwksURI, t - (cached?.keysFetched ?? 0) < ttl {
             let found = set.candidates(alg: alg, kid: kid)
             if !found.isEmpty || kid == nil { return found }
-            guard allowRefetch(provider.name, at: t) else { return [] }
+            guard allowRefetch(provider.name, at: t) else {
+                metrics.jwksRefetch(provider: provider.name, outcome: "rate_limited")
+                return []
+            }
+            metrics.jwksRefetch(provider: provider.name, outcome: "fetched")
         }
-        let body = try fetch(metadata.jwksURI, what: "key set (JWKS)", provider: provider.name)
+        let body = try fetch(metadata.jwksURI, what: "key set (JWKS)", provider: provider.name, endpoint: .jwks)
         guard let set = JWKSet(parsing: body) else {
             throw GatehouseError(.providerUnavailable, "The sign-in service sent unusable keys.", detail: "provider \(provider.name): JWKS is not a JSON key set")
         }
@@ -83,10 +105,10 @@ public final class ProviderDirectory: Sendable {
         }
     }
 
-    func fetch(_ url: String, what: String, provider: String) throws(GatehouseError) -> [UInt8] {
+    func fetch(_ url: String, what: String, provider: String, endpoint: OutboundRequest.Endpoint) throws(GatehouseError) -> [UInt8] {
         let response: OutboundResponse
         do {
-            response = try http.send(OutboundRequest(method: .get, url: url, headers: [Response.Header("Accept", "application/json")]))
+            response = try http.send(OutboundRequest(method: .get, url: url, headers: [Response.Header("Accept", "application/json")], endpoint: endpoint))
         } catch {
             throw .provider(error, "The sign-in service is not reachable right now. Please try again in a moment.",
                             detail: "provider \(provider): fetching its \(what) failed")

@@ -3,13 +3,16 @@
 
 public struct OutboundRequest: Sendable, Equatable {
     public enum Method: String, Sendable { case get = "GET", post = "POST" }
+    /// Which of the provider's endpoints is asked (for metrics; the transport ignores it).
+    public enum Endpoint: String, Sendable, CaseIterable { case discovery, jwks, token, userinfo, introspection, other }
     public var method: Method
     public var url: String
     public var headers: [Response.Header]
     public var body: [UInt8]?
+    public var endpoint: Endpoint
 
-    public init(method: Method, url: String, headers: [Response.Header] = [], body: [UInt8]? = nil) {
-        self.method = method; self.url = url; self.headers = headers; self.body = body
+    public init(method: Method, url: String, headers: [Response.Header] = [], body: [UInt8]? = nil, endpoint: Endpoint = .other) {
+        self.method = method; self.url = url; self.headers = headers; self.body = body; self.endpoint = endpoint
     }
 }
 

@@ -11,6 +11,8 @@ public struct ProviderMetadata: Sendable, Equatable {
     /// RFC 9207 `authorization_response_iss_parameter_supported`: the provider puts `iss` in every
     /// authorization response, so a callback without it is refused (a mix-up attack would lack it).
     public var sendsIssInAuthorizationResponse = false
+    /// RFC 8414 / RFC 7662 `introspection_endpoint`, for opaque bearer tokens.
+    public var introspectionEndpoint: String? = nil
 
     /// The issuer a discovery URL promises: the URL without `/.well-known/openid-configuration` (OpenID Discovery 4).
     public static func expectedIssuer(forMetadataURL url: String) -> String {
@@ -45,6 +47,7 @@ public struct ProviderMetadata: Sendable, Equatable {
                 tokenEndpointAuthMethods: json["token_endpoint_auth_methods_supported"]?.arrayValue?.compactMap(\.stringValue) ?? ["client_secret_basic"]
             )
             if case .bool(true)? = json["authorization_response_iss_parameter_supported"] { m.sendsIssInAuthorizationResponse = true }
+            m.introspectionEndpoint = try url("introspection_endpoint", required: false).get()
             return .success(m)
         } catch {
             return .failure(error)

@@ -68,6 +68,12 @@ struct TokenClient: Sendable {
     /// A token-endpoint POST with the client's authentication: `client_secret_basic` unless the config asks for
     /// `client_secret_post`, or the provider advertises only post.
     func tokenRequest(_ form: QueryParameters, provider: ProviderConfig, metadata: ProviderMetadata) -> OutboundRequest {
+        clientAuthenticatedPost(form, url: metadata.tokenEndpoint, provider: provider, metadata: metadata, endpoint: .token)
+    }
+
+    /// A form POST to one of the provider's endpoints (token, introspection) with the client's authentication.
+    func clientAuthenticatedPost(_ form: QueryParameters, url: String, provider: ProviderConfig, metadata: ProviderMetadata,
+                                 endpoint: OutboundRequest.Endpoint) -> OutboundRequest {
         var form = form
         var headers = [Response.Header("Content-Type", "application/x-www-form-urlencoded"), Response.Header("Accept", "application/json")]
         let supported = metadata.tokenEndpointAuthMethods
@@ -81,7 +87,7 @@ struct TokenClient: Sendable {
             let credentials = PercentEncoding.encode(provider.clientID) + ":" + PercentEncoding.encode(provider.clientSecret ?? "")
             headers.append(Response.Header("Authorization", "Basic " + Base64.standard(Array(credentials.utf8))))
         }
-        return OutboundRequest(method: .post, url: metadata.tokenEndpoint, headers: headers, body: Array(form.encoded.utf8))
+        return OutboundRequest(method: .post, url: url, headers: headers, body: Array(form.encoded.utf8), endpoint: endpoint)
     }
 
     /// Userinfo with the access token as a Bearer header (never in the query). Nil when it cannot be used.
@@ -89,7 +95,7 @@ struct TokenClient: Sendable {
         do {
             let r = try http.send(OutboundRequest(method: .get, url: endpoint, headers: [
                 Response.Header("Authorization", "Bearer " + accessToken), Response.Header("Accept", "application/json"),
-            ]))
+            ], endpoint: .userinfo))
             guard r.status == 200, let claims = JSONText.parseObject(r.body) else {
                 return .failure(GatehouseError(.providerUnavailable, "userinfo unusable", detail: "userinfo answered HTTP \(r.status)"))
             }

@@ -7,4 +7,8 @@ enum AccessDecision: Sendable, Equatable {
     case signInRequired(returnTo: String)
     /// A session that a rule refuses; `reason` is for the log only.
     case denied(Session, reason: String)
+    /// A bearer token that is no credential (RFC 6750 `invalid_token`): never a login, whatever the request.
+    case tokenRefused(reason: String)
+    /// A bearer token without every scope the location requires (RFC 6750 `insufficient_scope`).
+    case missingScope(Session, scopes: [String])
 }

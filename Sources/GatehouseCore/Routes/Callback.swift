@@ -17,12 +17,26 @@ struct Callback: Sendable {
     /// With a state store the refresh token is sealed into the cookie (the refresher needs it); without, never.
     let keepsRefreshToken: Bool
     let random: any RandomBytesSource
+    let metrics: GatehouseMetrics
 
     /// Protocol claims that say nothing about the user: not kept in the session.
     static let protocolClaims: Set<String> = ["aud", "exp", "iat", "nbf", "nonce", "at_hash", "c_hash", "s_hash", "azp", "jti",
                                               "auth_time", "sid", "session_state", "acr", "amr", "typ", "uti", "rh", "xms_tcdt"]
 
+    /// Counted in `gatehouse_logins_total` by provider (`unknown` before the pending login is found) and outcome.
     func handle(_ ctx: RequestContext, now: Int64) throws(GatehouseError) -> Response {
+        var provider = "unknown"
+        do throws(GatehouseError) {
+            let response = try attempt(ctx, now: now, provider: &provider)
+            metrics.login(provider: provider, outcome: "success")
+            return response
+        } catch {
+            metrics.login(provider: provider, outcome: error.kind.metricLabel)
+            throw error
+        }
+    }
+
+    func attempt(_ ctx: RequestContext, now: Int64, provider: inout String) throws(GatehouseError) -> Response {
         let query = ctx.request.query
         if let error = query["error"] {
             let code = TokenClient.safeErrorCode(error)
@@ -41,6 +55,7 @@ struct Callback: Sendable {
             throw GatehouseError(.badRequest, "This sign-in attempt has expired or was already completed. Please start again.",
                                  detail: "no pending login matches the state (expired, replayed or forged)")
         }
+        provider = login.provider
         // One callback per pending login: the first, failed or not, uses it up (cookie deleted, state recorded),
         // so a replayed cookie never reaches the token endpoint twice on this instance.
         let usedUp = pending.finish(state: state)

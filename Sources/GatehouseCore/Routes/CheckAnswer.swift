@@ -10,7 +10,10 @@ import Logging
 /// API calls (not navigations) get a JSON 401 in both roles, never an HTML login page (nginx drops the check's
 /// body: its `@gatehouse_login` writes the same JSON).
 /// In the Responder role a 200 may say how long nginx may cache it (`DecisionCache`); a 401 or 403 never may
-/// (`X-Accel-Expires: 0`, whatever the site's `fastcgi_cache_valid`).
+/// (`X-Accel-Expires: 0`, whatever the site's `fastcgi_cache_valid`), nor a 200 for a bearer token (nginx keys
+/// its cache on the session cookies, which a token request need not carry).
+/// A bearer token's answers follow RFC 6750 in both roles: 401 `invalid_token` (never a login redirect), 403
+/// `insufficient_scope` (plain, never the HTML page).
 struct CheckAnswer: Sendable {
     let identity: IdentityHeaders
     let routes: Routes
@@ -23,6 +26,22 @@ struct CheckAnswer: Sendable {
 
     func present(_ decision: AccessDecision, _ ctx: RequestContext, now: Int64) -> Response {
         switch decision {
+        case .allow(let session) where session.tokenScopes != nil:
+            switch ctx.request.role {
+            case .responder: return Response(status: 200, headers: [DecisionCache.never] + identity.responderHeaders(for: session) + [.noStore])
+            case .authorizer: return Response(status: 200, headers: identity.authorizerHeaders(for: session))
+            }
+        case .tokenRefused(let reason):
+            logger.notice("bearer token refused", metadata: ["reason": .string(reason), "path": .string(Request.path(of: ctx.originalURI ?? "/"))])
+            return Self.bearerRefusal(status: GatehouseError.Kind.unauthenticated.status, Self.invalidToken, ctx)
+        case .missingScope(let session, let scopes):
+            logger.notice("access denied", metadata: ["reason": "missing scope", "provider": .string(session.provider),
+                                                     "path": .string(Request.path(of: ctx.originalURI ?? "/"))])
+            return Self.bearerRefusal(status: GatehouseError.Kind.forbidden.status, Self.insufficientScope(scopes), ctx)
+        case .denied(let session, let reason) where session.tokenScopes != nil:
+            logger.notice("access denied", metadata: ["reason": .string(reason), "provider": .string(session.provider),
+                                                     "path": .string(Request.path(of: ctx.originalURI ?? "/"))])
+            return Self.bearerRefusal(status: GatehouseError.Kind.forbidden.status, Self.insufficientScope([]), ctx)
         case .allow(let session):
             switch ctx.request.role {
             case .responder:
@@ -51,5 +70,21 @@ struct CheckAnswer: Sendable {
             case .authorizer: return forbidden.page(session: session, ctx: ctx)
             }
         }
+    }
+
+    /// RFC 6750 3: the challenges of a refused bearer token.
+    static let invalidToken = Response.Header("WWW-Authenticate", "Bearer realm=\"gatehouse\", error=\"invalid_token\"")
+
+    static func insufficientScope(_ scopes: [String]) -> Response.Header {
+        // Scope tokens are printable ASCII without `"` or `\` (RFC 6749 3.3); others are left out of the header.
+        let safe = scopes.filter { $0.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C } }
+        return Response.Header("WWW-Authenticate", "Bearer realm=\"gatehouse\", error=\"insufficient_scope\""
+                               + (safe.isEmpty ? "" : ", scope=\"\(safe.joined(separator: " "))\""))
+    }
+
+    /// A refusal of a bearer token: the status and challenge only, in both roles, never cached by nginx.
+    static func bearerRefusal(status: Int, _ challenge: Response.Header, _ ctx: RequestContext) -> Response {
+        Response(status: status, headers: [.noStore, challenge] + (ctx.request.role == .responder ? [DecisionCache.never] : []),
+                 body: Array((status == 401 ? "Unauthorized\n" : "Forbidden\n").utf8))
     }
 }

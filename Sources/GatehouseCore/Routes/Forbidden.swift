@@ -2,14 +2,20 @@
 /// another account (back to this page), sign out, or the home page when that is another page (on a fully
 /// protected site "/" may be refused too, so the page never offers only a way back to itself). Served at
 /// `<prefix>/forbidden` (nginx's `error_page 403`) and as the Authorizer role's 403 body; an API call gets JSON.
+/// A request with a bearer token (nginx's `error_page 403` keeps the request's headers) gets RFC 6750's plain
+/// 403 `insufficient_scope` instead: an API client has no use for a page.
 struct Forbidden: Sendable {
     let sessions: LiveSessions
     let routes: Routes
     let providers: [String: ProviderConfig]
     let pages: HTMLPage
+    let bearerEnabled: Bool
 
     func handle(_ ctx: RequestContext, now: Int64) -> Response {
-        page(session: sessions.read(ctx.cookies, now: now), ctx: ctx)
+        if bearerEnabled, BearerCheck.token(in: ctx.request) != nil {
+            return CheckAnswer.bearerRefusal(status: GatehouseError.Kind.forbidden.status, CheckAnswer.insufficientScope([]), ctx)
+        }
+        return page(session: sessions.read(ctx.cookies, now: now), ctx: ctx)
     }
 
     func page(session: Session?, ctx: RequestContext) -> Response {

@@ -7,6 +7,8 @@ struct Routes: Sendable {
     let backchannelLogout: String
     /// OpenID Connect Front-Channel Logout 1.0: the provider's logout page frames this with `iss` and `sid`.
     let frontchannelLogout: String
+    /// The metrics for a scraper (Prometheus text format).
+    let metrics: String
     /// For load balancers and monitoring: 200 with JSON while this process serves checks (`Health`).
     let health: String
 
@@ -21,6 +23,7 @@ struct Routes: Sendable {
         signedOut = prefix + "/signed_out"
         backchannelLogout = prefix + "/backchannel_logout"
         frontchannelLogout = prefix + "/frontchannel_logout"
+        metrics = prefix + "/metrics"
         health = prefix + "/health"
     }
 

@@ -16,6 +16,9 @@ public struct AccessRules: Sendable, Equatable {
     /// Names of providers (`default`, `[auth.<name>]`) whose sessions may enter; empty: any configured one.
     /// With several providers, the other rules trust each provider's claims alike unless this narrows them.
     public var allowedProviders: [String] = []
+    /// A location's `required_scopes`: every one must be in a bearer token's scopes (`AuthCheck` checks them;
+    /// a cookie session has no scopes and is judged by the other conditions).
+    public var requiredScopes: Set<String> = []
 
     public struct ClaimRule: Sendable, Equatable {
         public enum Test: Sendable, Equatable {
@@ -30,7 +33,9 @@ public struct AccessRules: Sendable, Equatable {
 
     public init() {}
 
-    public var isEmpty: Bool { allowedEmails.isEmpty && allowedEmailDomains.isEmpty && allowedGroups.isEmpty && claimRules.isEmpty && allowedProviders.isEmpty }
+    public var isEmpty: Bool {
+        allowedEmails.isEmpty && allowedEmailDomains.isEmpty && allowedGroups.isEmpty && claimRules.isEmpty && allowedProviders.isEmpty && requiredScopes.isEmpty
+    }
 
     public enum Decision: Sendable, Equatable {
         case allow

@@ -4,13 +4,14 @@
 ///   (the documented nginx form: `auth_request` is inherited by nested locations, so it fails closed);
 /// - `GATEHOUSE_*` FastCGI params: Apache `SetEnvIf ... GATEHOUSE_ALLOWED_GROUPS=admins`, lighttpd
 ///   `setenv.add-environment`, or an nginx `set $gatehouse_allowed_groups` (which nested locations do not inherit).
-/// Lists are comma-separated. An empty value, as a query parameter or a param, allows nobody; an unknown query
+/// `required_scopes` concerns bearer tokens only (`AuthCheck`). Lists are comma-separated. An empty value, as a query parameter or a param, allows nobody; an unknown query
 /// parameter is a configuration error (a typo never opens a location).
 public enum LocationRules {
     static let parameters: [String: String] = [
         "allowed_groups": "GATEHOUSE_ALLOWED_GROUPS",
         "allowed_emails": "GATEHOUSE_ALLOWED_EMAILS",
         "allowed_email_domains": "GATEHOUSE_ALLOWED_EMAIL_DOMAINS",
+        "required_scopes": "GATEHOUSE_REQUIRED_SCOPES",
     ]
 
     /// A location rule that cannot be read: the check answers 500 (a typo must never open a location).
@@ -57,6 +58,7 @@ public enum LocationRules {
         rules.allowedGroups = Set(values["allowed_groups"] ?? [])
         rules.allowedEmails = Set((values["allowed_emails"] ?? []).map { $0.lowercased() })
         rules.allowedEmailDomains = (values["allowed_email_domains"] ?? []).map { $0.lowercased() }
+        rules.requiredScopes = Set(values["required_scopes"] ?? [])
         // A parameter given but empty would otherwise mean "no condition": refuse everyone instead.
         rules.allowsNobody = rules.isEmpty
         return rules

@@ -18,15 +18,22 @@ public final class SessionLifecycle: Sendable {
     /// `cookie_lifetime` in seconds: how long a per-user revocation must outlive its time.
     let lifetime: Int64
     let logger: Logger
+    let metrics: GatehouseMetrics
     /// This process, in the store's refresh locks.
     let instanceID: String
     private let cursor = Mutex<StateCursor?>(nil)
     /// Writes that failed while the store was down, retried first by `sync` (a refreshed record is never lost).
-    private let unsaved = Mutex<[StateEntry]>([])
-    /// The outcome of the last `sync`, for `<prefix>/health`.
-    public let health = StoreHealth()
+    /// Shared with the lifecycle that continues this one after a reload.
+    private let unsaved: UnsavedWrites
+    /// The outcome of the last `sync`, for `<prefix>/health`; carried over a reload like `unsaved`, so a reload
+    /// does not report the store unreachable until the next sync.
+    public let health: StoreHealth
 
-    public init(store: any StateStore, config: GatehouseConfig, logger: Logger, random: any RandomBytesSource = SecureRandom()) throws(CryptoError) {
+    public init(store: any StateStore, config: GatehouseConfig, logger: Logger, random: any RandomBytesSource = SecureRandom(),
+                metrics: GatehouseMetrics = GatehouseMetrics(), continuing previous: SessionLifecycle? = nil) throws(CryptoError) {
+        self.metrics = metrics
+        unsaved = previous?.unsaved ?? UnsavedWrites()
+        health = previous?.health ?? StoreHealth()
         self.store = store
         self.config = config.state
         lifetime = config.cookie.lifetime.wholeSeconds
@@ -34,7 +41,8 @@ public final class SessionLifecycle: Sendable {
                              sealer: try StateSealer(secrets: config.auth.cookieSecrets))
         queue = RefreshQueue(retryDelay: max(5, min(60, config.state.refreshInterval.wholeSeconds / 4)))
         self.logger = logger
-        instanceID = Base64URL.encode(random.bytes(9))
+        // A reload's lifecycle is the same process in the store's locks: it may finish what the previous one held.
+        instanceID = previous?.instanceID ?? Base64URL.encode(random.bytes(9))
     }
 
     // MARK: the check
@@ -108,12 +116,14 @@ public final class SessionLifecycle: Sendable {
     func write(_ entry: StateEntry, now: Int64) throws(StateStoreError) {
         defer { state.apply(entry, now: now) }
         try store.put(entry)
+        if let label = entry.kind.revocationLabel { metrics.revocation(label) }
     }
 
     /// A write that must not be lost (a refresh's result): in this mirror at once; kept and retried by `sync` while
     /// the store is down.
     func writeOrKeep(_ entry: StateEntry, now: Int64) {
         state.apply(entry, now: now)
+        if let label = entry.kind.revocationLabel { metrics.revocation(label) }
         do { try store.put(entry) } catch {
             logger.warning("state store unreachable: a refresh's result is kept here and written when it is back",
                            metadata: ["store": .string(store.description), "detail": .string(error.description)])
@@ -180,5 +190,15 @@ public final class SessionLifecycle: Sendable {
     public var mirrorSummary: String {
         let c = state.counts
         return "revoked sessions \(c.sessions), per-user revocations \(c.users), refreshed sessions \(c.refreshed)" + (c.overCapacity ? " (over revocation_capacity)" : "")
+    }
+}
+
+/// The writes a lifecycle keeps while the store is down: one list for a process, whichever lifecycle (the one
+/// before a reload or after it) wrote them, so none is lost when a reload swaps the core during an outage.
+final class UnsavedWrites: Sendable {
+    private let entries = Mutex<[StateEntry]>([])
+
+    func withLock<R: Sendable>(_ body: (inout [StateEntry]) -> R) -> R {
+        entries.withLock { body(&$0) }
     }
 }

@@ -314,7 +314,7 @@ def _accepts(port: int) -> bool:
 
 
 APACHE_MODULES = ["mpm_prefork", "authn_core", "authz_core", "authz_user", "authnz_fcgi", "proxy", "proxy_fcgi", "proxy_http",
-                  "headers", "include", "cgi", "mime", "dir", "alias", "env", "setenvif"]
+                  "headers", "include", "cgi", "mime", "dir", "alias", "env", "setenvif", "authz_host"]
 
 
 def nginx_site(socket_path, port: int, root, body: str, routes: str = "gatehouse-routes.conf") -> str:

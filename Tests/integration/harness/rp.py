@@ -106,3 +106,43 @@ def send_backchannel_logout(provider_url, case, uri, **body) -> dict:
     r = requests.post(f"{provider_url}/{case}/send-backchannel-logout", json={"uri": uri, **body}, timeout=30)
     assert r.status_code == 200, r.text
     return r.json()
+
+
+API_AUDIENCE = "https://api.example.com"
+
+
+def bearer_gatehouse(gatehouse_factory, provider_url, case=CASE, listen=None, introspection=True, extra="", bearer_extra=""):
+    """A Gatehouse whose [auth] provider is the rp_provider case, with [gatehouse.bearer] on for API_AUDIENCE and
+    (unless `introspection` is False) introspection of opaque tokens at that provider."""
+    return gatehouse_factory(listen=listen, auth=f"""
+redirect_uri = "http://127.0.0.1:9/oauth2/callback"
+client_id = "gatehouse-test"
+client_secret = "test-secret-!@#"
+server_metadata_url = "{provider_url}/{case}/.well-known/openid-configuration"
+""", extra_gatehouse=f"""cookie_secure = false
+{extra}
+[gatehouse.bearer]
+enabled = true
+audiences = ["{API_AUDIENCE}"]
+{bearer_extra}
+""" + ("\n[gatehouse.providers.default]\nintrospection = true\n" if introspection else ""))
+
+
+def mint_token(provider_url, kind="access", case=CASE, **body) -> str:
+    """An access token from rp_provider: kind "access" (an RFC 9068 JWT; body as Provider.access_token_jwt takes it)
+    or "opaque" (known to its introspection endpoint)."""
+    r = requests.post(f"{provider_url}/{case}/mint-{kind}-token", json=body, timeout=10)
+    assert r.status_code == 200, r.text
+    return r.json()["access_token"]
+
+
+def start_rp_provider():
+    """A provider of the test's own that the test may stop (the provider down): (process, base URL)."""
+    import subprocess
+    import sys
+    from .processes import INTEGRATION
+    proc = subprocess.Popen([sys.executable, str(INTEGRATION / "rp_provider.py"), "--port", "0"], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True)
+    line = proc.stdout.readline()
+    assert line.startswith("READY "), f"rp_provider did not start: {line!r}"
+    return proc, line.split()[1]

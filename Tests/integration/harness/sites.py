@@ -106,3 +106,27 @@ server_metadata_url = "{provider.metadata_url}"
     n = nginx_factory(site(workdir, g.address, port), port)
     return g, n
 
+
+
+def bearer_site(socket_path, port, app_port, routes="gatehouse-routes.conf"):
+    """An API behind the shipped nginx snippets, for bearer tokens: /api/ (any signed-in caller or token), /api/write/
+    (the `required_scopes=write` rule on the check URL), each proxied to the echo app (which shows the identity
+    headers that reached it)."""
+    return f"""
+    upstream gatehouse {{ server unix:{socket_path}; }}
+    server {{
+        listen 127.0.0.1:{port};
+        set $gatehouse_upstream gatehouse;
+        include {ROOT}/nginx/{routes};
+        location /api/ {{
+            include {ROOT}/nginx/gatehouse-protect.conf;
+            include {ROOT}/nginx/gatehouse-proxy-headers.conf;
+            proxy_pass http://127.0.0.1:{app_port}/;
+            location /api/write/ {{
+                auth_request /oauth2/auth?required_scopes=write;
+                include {ROOT}/nginx/gatehouse-proxy-headers.conf;
+                proxy_pass http://127.0.0.1:{app_port}/;
+            }}
+        }}
+    }}
+    """
