@@ -192,6 +192,7 @@ class Stack:
         self.procs = []
         self.ports = {}
         self.cleanup = []  # directories outside wd (the decision cache in /dev/shm)
+        self.extra_popen = []  # processes started without a log of their own (rp_provider)
 
     def start(self, name, args, ready=None, **kw):
         p = Proc(name, args, self.wd, **kw)
@@ -211,6 +212,9 @@ class Stack:
             if conf.exists():
                 sh("apache2", "-f", str(conf), "-k", "stop")
         time.sleep(0.5)
+        for p in self.extra_popen:
+            p.kill()
+            p.wait()
         for d in self.cleanup:
             shutil.rmtree(d, ignore_errors=True)
 
@@ -594,7 +598,7 @@ def run(stack, wd, machine, started):
     ports = {k: free_port() for k in ("nginx-static", "nginx-minimal", "nginx-gatehouse", "apache-oidc",
                                       "apache-oidc-cookie", "apache-gh", "gatehouse-tcp", "provider",
                                       "nginx-gh-sqlite", "nginx-gh-redis", "redis", "nginx-gh-real", "nginx-gh-real-dyn",
-                                      "nginx-gh-cached", "apache-minimal", "minimal-tcp")}
+                                      "nginx-gh-cached", "apache-minimal", "minimal-tcp", "nginx-gh-bearer")}
     gh_sock, min_sock = str(wd / "gatehouse.sock"), str(wd / "minimal.sock")
 
     gh_conf = gatehouse_config(wd, "gatehouse", f"unix:{gh_sock}", secret, rules)
@@ -629,6 +633,29 @@ def run(stack, wd, machine, started):
     if real:
         real["nginx-gh-cached"] = real["nginx-gh-real"]
 
+    # The bearer row: an API client's RFC 9068 access token (the tests' rp_provider mints it, with the bench's claims),
+    # checked by a Gatehouse with [gatehouse.bearer] on; against the cookie check (gh-valid: same rules) in the same run.
+    bearer = None
+    if not ONLY or "gh-bearer" in ONLY:
+        rp = subprocess.Popen([sys.executable, str(ROOT / "Tests" / "integration" / "rp_provider.py"), "--port", "0"],
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        stack.extra_popen.append(rp)
+        ready = rp.stdout.readline()
+        if not ready.startswith("READY "):
+            raise SystemExit(f"bench: rp_provider did not start: {ready!r}")
+        rp_url = ready.split()[1] + "/rp-response_type-code"
+        sock = str(wd / "gatehouse-bearer.sock")
+        c = gatehouse_config(wd, "gatehouse-bearer", f"unix:{sock}", secret, rules,
+                             provider=(rp_url + "/.well-known/openid-configuration", "http://127.0.0.1:9/oauth2/callback"))
+        c.write_text(c.read_text().replace('client_id = "bench"', 'client_id = "gatehouse-test"')
+                     .replace('client_secret = "bench-secret"', 'client_secret = "test-secret-!@#"')
+                     + '\n[gatehouse.bearer]\nenabled = true\naudiences = ["https://api.example.com"]\n')
+        token = requests.post(rp_url + "/mint-access-token", json={"sub": CLAIMS["sub"], "claims": CLAIMS, "exp_in": 6 * 3600},
+                              timeout=10).json()["access_token"]
+        proc = stack.start("gatehouse-bearer", [str(BIN), "serve", "--config", str(c)], ready=lambda: connects(sock))
+        bearer = (proc, sock, f"Authorization: Bearer {token}")
+        log(f"bench: bearer row: a {len(token)}-byte RFC 9068 access token from rp_provider")
+
     # The state store rows: the same check (same secret, rules, workers) with state = sqlite or redis, each its
     # own Gatehouse behind its own nginx server block. Only started when their rows run.
     state_on = {}  # key -> (label word, Proc, config, nginx port)
@@ -653,6 +680,8 @@ def run(stack, wd, machine, started):
 
     upstreams = [(f"nginx-{key}", f"gatehouse_{word.lower()}", sock) for key, (word, _, _, sock) in state_on.items()]
     upstreams += [(key, up, sock) for key, (up, _, sock) in real.items()]
+    if bearer:
+        upstreams.append(("nginx-gh-bearer", "gatehouse_bearer", bearer[1]))
     conf, cache_dir = nginx_conf(wd, www, ports, gh_sock, min_sock, upstreams)
     stack.cleanup.append(cache_dir)
     out = sh("nginx", "-t", "-p", str(wd), "-c", str(conf))
@@ -739,7 +768,9 @@ AuthnzFcgiDefineProvider authnz gatehouse fcgi://127.0.0.1:{ports['gatehouse-tcp
          [CORS, real_cookie], 200, real["nginx-gh-real-dyn"][1]),
         ("gh-cached", "nginx + Gatehouse + decision cache, real-login cookie", ports["nginx-gh-cached"],
          [CORS, real_cookie], 200, real["nginx-gh-cached"][1]),
-    ] if real else [])
+    ] if real else []) + ([
+        ("gh-bearer", "nginx + Gatehouse, bearer JWT access token", ports["nginx-gh-bearer"], [CORS, bearer[2]], 200, bearer[0]),
+    ] if bearer else [])
     if ONLY:
         cfgs = [c for c in cfgs if c[0] in ONLY or c[0] in ("static", "minimal")]
     for key, label, port, headers, want, _ in cfgs:
@@ -848,6 +879,12 @@ def report(cfgs, results, mem, cpu, machine, loads, started, rss_start, rss_end,
                             f"{by[k]['x_minimal']:.2f}; per round {spread(per_round(k, 'minimal'))}"
                             + (f"; CPU {by[k]['cpu_us_per_req']:.1f} vs {by['minimal']['cpu_us_per_req']:.1f} µs/req"
                                if by[k]["cpu_us_per_req"] and by["minimal"]["cpu_us_per_req"] else "")))
+    if "gh-bearer" in by and "gh-valid" in by:
+        b, v = by["gh-bearer"], by["gh-valid"]
+        targets.append(("bearer JWT check >= 0.9 x the cookie check", b["rps"] >= 0.9 * v["rps"],
+                        f"{b['rps'] / v['rps']:.2f}; per round {spread(per_round('gh-bearer', 'gh-valid'))}"
+                        + (f"; CPU {b['cpu_us_per_req']:.1f} vs {v['cpu_us_per_req']:.1f} µs/req"
+                           if b["cpu_us_per_req"] and v["cpu_us_per_req"] else "")))
     if "apache-gh" in by and "apache-minimal" in by:
         a, m = by["apache-gh"], by["apache-minimal"]
         targets.append(("Apache + Gatehouse >= 0.95 x Apache + minimal C", a["rps"] >= 0.95 * m["rps"],

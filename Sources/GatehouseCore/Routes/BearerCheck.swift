@@ -83,7 +83,10 @@ final class BearerCheck: Sendable {
         case nil: break
         }
         do throws(Failure) {
-            let (session, until) = isJWT ? try checkJWT(token, now: now) : try introspect(token, key: key, now: now)
+            var (session, until) = isJWT ? try checkJWT(token, now: now) : try introspect(token, key: key, now: now)
+            // Cached with the token, so its identity headers and the global rules' decision are derived once
+            // per token (`SessionMemo`), as for a cookie.
+            session.memo = MemoHandle(SessionMemo())
             cache.store(key, .granted(session), until: until, now: now)
             return .granted(session)
         } catch {

@@ -22,7 +22,7 @@ public struct Session: Sendable, Equatable {
     public var keys: StateKeys.OfSession?
     /// The scopes of the bearer token this "session" is (never sealed); nil for a cookie session. Set: the
     /// request was authenticated by an access token, so its answers follow RFC 6750 and are never cached by nginx.
-    public var tokenScopes: Set<String>?
+    public var tokenScopes: Set<String>? { didSet { memo = MemoHandle() } }
     /// What the check derived from this session while its cookie value is cached (`SessionMemo`); dropped when
     /// a field it depends on changes. Set by `SessionCookie.read` and `RefreshedSession.applied(to:)` only.
     var memo = MemoHandle()
