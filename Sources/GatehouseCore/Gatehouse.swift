@@ -62,6 +62,7 @@ public final class Gatehouse: Sendable {
     let callback: Callback
     let backchannelLogout: BackChannelLogout
     let frontchannelLogout: FrontChannelLogout
+    let health: Health
     let metricsRoute: MetricsRoute
     let metrics: GatehouseMetrics
     let routes: Routes
@@ -121,6 +122,7 @@ public final class Gatehouse: Sendable {
         backchannelLogout = BackChannelLogout(config: config, directory: directory, lifecycle: lifecycle, verifier: environment.verifier,
                                               logger: environment.logger)
         frontchannelLogout = FrontChannelLogout(config: config, directory: directory, lifecycle: lifecycle, logger: environment.logger, pages: pages)
+        health = Health(backend: config.state.backend, lifecycle: lifecycle)
         refresher = lifecycle.map { Refresher(lifecycle: $0, config: config, directory: directory, tokens: tokens, verifier: environment.verifier,
                                               fitting: fitting, logger: environment.logger) }
     }
@@ -165,6 +167,7 @@ public final class Gatehouse: Sendable {
             case routes.forbidden: return forbidden.handle(ctx, now: now)
             case routes.signedOut: return signedOut.handle(ctx)
             case routes.userinfo: return try whoAmI.handle(ctx, now: now)
+            case routes.health: return health.handle(now: now)
             case routes.signOut: return try withProviderSlot { signOut.handle(ctx, now: now) }
             case routes.start: return try withProviderSlot { () throws(GatehouseError) in try loginStart.handle(ctx, now: now) }
             case routes.callback:

@@ -22,23 +22,29 @@ struct ConfigOption: ParsableArguments {
 
     /// Reads and validates the file; every problem is printed, secrets never are.
     func load() throws -> GatehouseConfig {
-        guard let text = try? String(contentsOfFile: config, encoding: .utf8) else {
-            throw ValidationError("cannot read \(config)")
-        }
-        switch ConfigLoader.load(toml: text, environment: Self.environment) {
+        switch loaded() {
         case .success(let c): return c
-        case .failure(let error):
+        case .failure(.unreadable): throw ValidationError("cannot read \(config)")
+        case .failure(.invalid(let error)):
             FileHandle.standardError.write(Data("\(config): \(error.description)\n".utf8))
             throw ExitCode(2)
         }
     }
 
+    enum ReadError: Error { case unreadable, invalid(ConfigError) }
+
+    /// Reads and validates the file, printing nothing: every problem kept with its key path (check-config).
+    func loaded() -> Result<GatehouseConfig, ReadError> {
+        guard let text = try? String(contentsOfFile: config, encoding: .utf8) else { return .failure(.unreadable) }
+        return ConfigLoader.load(toml: text, environment: Self.environment).mapError { .invalid($0) }
+    }
+
     /// The same reading, for a reload: the config, or every problem (one line each; never a secret).
     func read() -> (config: GatehouseConfig?, problems: [String]) {
-        guard let text = try? String(contentsOfFile: config, encoding: .utf8) else { return (nil, ["cannot read \(config)"]) }
-        switch ConfigLoader.load(toml: text, environment: Self.environment) {
+        switch loaded() {
         case .success(let c): return (c, [])
-        case .failure(let error): return (nil, error.problems.map(\.description))
+        case .failure(.unreadable): return (nil, ["cannot read \(config)"])
+        case .failure(.invalid(let error)): return (nil, error.problems.map(\.description))
         }
     }
 
@@ -48,25 +54,31 @@ struct ConfigOption: ParsableArguments {
 }
 
 struct CheckConfig: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "check-config", abstract: "Validate a config file and list every problem.")
+    static let configuration = CommandConfiguration(
+        commandName: "check-config",
+        abstract: "Validate a config file and list every problem.",
+        discussion: "Exits 0 when the file loads (warnings included), 2 when it has problems. Secrets are never printed."
+    )
 
     @OptionGroup var options: ConfigOption
 
+    @Flag(help: "Print the findings as one JSON object on stdout (ok, problems with key and message, warnings, and what the config says).")
+    var json = false
+
     func run() throws {
-        let config = try options.load()
-        let providers = config.auth.providers.keys.sorted()
-        print("\(options.config): OK")
-        print("  listen: \(config.server.listen), workers: \(config.server.workers), prefix: \(config.server.prefix)")
-        print("  cookie: \(config.cookie.name), \(config.auth.cookieSecrets.count) secret(s)")
-        print("  providers: \(providers.isEmpty ? "(none: auth check only)" : providers.joined(separator: ", "))")
-        let state: String
-        switch config.state.backend {
-        case .none: state = "none (stateless: no refresh, no revocation)"
-        case .sqlite(let path): state = "sqlite:\(path)"
-        case .redis(let host, let port, let db): state = "redis://\(host):\(port)/\(db)" + (config.state.password == nil ? "" : " (with password)")
+        let report: ConfigReport
+        switch options.loaded() {
+        case .success(let config): report = ConfigReport(file: options.config, loaded: .success(config))
+        case .failure(.invalid(let error)): report = ConfigReport(file: options.config, loaded: .failure(error))
+        case .failure(.unreadable): report = ConfigReport(file: options.config, unreadable: "no such file, not readable, or not UTF-8")
         }
-        print("  state: \(state), refresh every \(config.state.refreshInterval.wholeSeconds) s, grace \(config.state.refreshGrace.wholeSeconds) s")
-        for warning in config.routingWarnings { print("warning: \(warning)") }
+        if json {
+            print(String(decoding: JSONText.encode(report.json), as: UTF8.self))
+        } else {
+            for line in report.lines { print(line) }
+            if let problems = report.problemText { FileHandle.standardError.write(Data("\(problems)\n".utf8)) }
+        }
+        if !report.ok { throw ExitCode(2) }
     }
 }
 

@@ -98,3 +98,28 @@ refresh_interval = "5m"
     cfg.write_text(cfg.read_text().replace('state = "redis://cache.internal:6380/2"', 'state = "redis://user:pw@cache/0"'))
     bad = run("check-config", "--config", str(cfg))
     assert bad.returncode == 2 and "gatehouse.state" in bad.stderr and "pw" not in bad.stderr.replace("password", "")
+
+
+def test_check_config_json_has_the_same_findings_as_the_text(tmp_path):
+    import json
+    cfg = tmp_path / "bad.toml"
+    cfg.write_text('[auth]\ncookie_secret = "hunter2-is-my-password"\nclient_secret = "very-private"\n[gatehouse]\nworkers = -3\n')
+    text, machine = run("check-config", "--config", str(cfg)), run("check-config", "--json", "--config", str(cfg))
+    assert text.returncode == machine.returncode == 2 and machine.stderr == ""
+    report = json.loads(machine.stdout)
+    assert report["ok"] is False and report["file"] == str(cfg) and report["warnings"] == []
+    assert [f"  - {p['key']}: {p['message']}" for p in report["problems"]] == text.stderr.splitlines()[1:]
+    assert {p["key"] for p in report["problems"]} >= {"auth.cookie_secret", "gatehouse.workers"}
+    assert "hunter2" not in machine.stdout and "very-private" not in machine.stdout
+
+    cfg.write_text(f'[auth]\ncookie_secret = "{new_secret()}"\n[gatehouse]\nprefix = "/_auth"\nstate = "none"\n')
+    text, machine = run("check-config", "--config", str(cfg)), run("check-config", "--json", "--config", str(cfg))
+    assert text.returncode == machine.returncode == 0
+    report = json.loads(machine.stdout)
+    assert report["ok"] is True and report["problems"] == [] and report["prefix"] == "/_auth"
+    assert report["providers"] == [] and report["state"]["backend"] == "none" and report["cookie"]["secrets"] == 1
+    assert len(report["warnings"]) == 1 and f"warning: {report['warnings'][0]}" in text.stdout.splitlines()
+
+    missing = run("check-config", "--json", "--config", str(tmp_path / "nope.toml"))
+    assert missing.returncode == 2
+    assert json.loads(missing.stdout)["problems"][0]["key"] == "(file)" and "cannot read" in missing.stdout

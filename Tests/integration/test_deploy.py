@@ -22,7 +22,7 @@ def test_units_verify(workdir):
     exe = shutil.which("systemd-analyze")
     assert exe, "systemd-analyze is missing (apt-get install systemd); scripts/install-deps installs it"
     for name in ("gatehouse.socket", "gatehouse.service"):
-        text = (ROOT / "systemd" / name).read_text().replace("/usr/local/bin/gatehouse", str(binary()))
+        text = (ROOT / "systemd" / name).read_text().replace("/usr/bin/gatehouse", str(binary()))
         (workdir / name).write_text(text)
     out = subprocess.run([exe, "verify", "--man=no", str(workdir / "gatehouse.socket"), str(workdir / "gatehouse.service")],
                          capture_output=True, text=True, cwd=workdir)
@@ -35,7 +35,7 @@ def test_service_command_under_socket_activation(gatehouse_factory, workdir):
     assert service["Unit"]["Requires"] == "gatehouse.socket" and service["Service"]["Restart"] == "on-failure"
     g = gatehouse_factory(listen="systemd", start=False)
     argv = shlex.split(service["Service"]["ExecStart"].replace("/etc/gatehouse/gatehouse.toml", str(g.config)))
-    assert argv[0] == "/usr/local/bin/gatehouse"
+    assert argv[0] == "/usr/bin/gatehouse"
     argv[0] = str(binary())
     check = shlex.split(service["Service"]["ExecStartPre"].replace("/etc/gatehouse/gatehouse.toml", str(g.config)))
     assert subprocess.run([str(binary())] + check[1:], capture_output=True).returncode == 0
@@ -86,7 +86,7 @@ def test_reload_as_the_unit_runs_it(gatehouse_factory, workdir):
     import re
     text = (ROOT / "systemd" / "gatehouse.service").read_text()
     reload_lines = re.findall(r"^ExecReload=(.*)$", text, re.M)
-    assert reload_lines == ["/usr/local/bin/gatehouse check-config --config /etc/gatehouse/gatehouse.toml",
+    assert reload_lines == ["/usr/bin/gatehouse check-config --config /etc/gatehouse/gatehouse.toml",
                             "/bin/kill -HUP $MAINPID"]
     g = gatehouse_factory(listen="systemd", start=False)
     argv = shlex.split(unit("gatehouse.service")["Service"]["ExecStart"].replace("/etc/gatehouse/gatehouse.toml", str(g.config)))
@@ -98,7 +98,7 @@ def test_reload_as_the_unit_runs_it(gatehouse_factory, workdir):
     def reload():
         for line in reload_lines:
             cmd = shlex.split(line.replace("/etc/gatehouse/gatehouse.toml", str(g.config)).replace("$MAINPID", str(proc.pid)))
-            if cmd[0] == "/usr/local/bin/gatehouse":
+            if cmd[0] == "/usr/bin/gatehouse":
                 cmd[0] = str(binary())
             if subprocess.run(cmd, capture_output=True).returncode != 0:
                 return False

@@ -9,6 +9,8 @@ struct Routes: Sendable {
     let frontchannelLogout: String
     /// The metrics for a scraper (Prometheus text format).
     let metrics: String
+    /// For load balancers and monitoring: 200 with JSON while this process serves checks (`Health`).
+    let health: String
 
     init(config: GatehouseConfig) {
         let prefix = config.server.prefix
@@ -22,6 +24,7 @@ struct Routes: Sendable {
         backchannelLogout = prefix + "/backchannel_logout"
         frontchannelLogout = prefix + "/frontchannel_logout"
         metrics = prefix + "/metrics"
+        health = prefix + "/health"
     }
 
     /// The login start that comes back to `returnTo` (a path and query on this site).

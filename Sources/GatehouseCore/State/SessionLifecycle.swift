@@ -25,11 +25,15 @@ public final class SessionLifecycle: Sendable {
     /// Writes that failed while the store was down, retried first by `sync` (a refreshed record is never lost).
     /// Shared with the lifecycle that continues this one after a reload.
     private let unsaved: UnsavedWrites
+    /// The outcome of the last `sync`, for `<prefix>/health`; carried over a reload like `unsaved`, so a reload
+    /// does not report the store unreachable until the next sync.
+    public let health: StoreHealth
 
     public init(store: any StateStore, config: GatehouseConfig, logger: Logger, random: any RandomBytesSource = SecureRandom(),
                 metrics: GatehouseMetrics = GatehouseMetrics(), continuing previous: SessionLifecycle? = nil) throws(CryptoError) {
         self.metrics = metrics
         unsaved = previous?.unsaved ?? UnsavedWrites()
+        health = previous?.health ?? StoreHealth()
         self.store = store
         self.config = config.state
         lifetime = config.cookie.lifetime.wholeSeconds
@@ -144,8 +148,16 @@ public final class SessionLifecycle: Sendable {
     // MARK: the background sync
 
     /// Brings the mirror up to date: first the writes kept while the store was down, then what changed.
-    /// `full` asks for every entry (the periodic resync, and after the store came back).
+    /// `full` asks for every entry (the periodic resync, and after the store came back). Its outcome is `health`.
     public func sync(now: Int64, full: Bool = false) throws(StateStoreError) {
+        do throws(StateStoreError) { try syncOnce(now: now, full: full) } catch {
+            health.failed()
+            throw error
+        }
+        health.synced(now: now)
+    }
+
+    private func syncOnce(now: Int64, full: Bool) throws(StateStoreError) {
         let kept = unsaved.withLock { all -> [StateEntry] in defer { all.removeAll() }; return all }
         for (i, entry) in kept.enumerated() where entry.expiresAt > now {
             do { try store.put(entry) } catch {
@@ -162,7 +174,10 @@ public final class SessionLifecycle: Sendable {
 
     /// Waits (on the sync thread) for another instance's change, at most `timeout` seconds.
     public func waitForChange(timeout: Double) throws(StateStoreError) -> Bool {
-        try store.waitForChange(timeout: timeout)
+        do throws(StateStoreError) { return try store.waitForChange(timeout: timeout) } catch {
+            health.failed()
+            throw error
+        }
     }
 
     /// Housekeeping for the sync thread: the store's expired entries, the mirror's.
