@@ -598,7 +598,8 @@ def run(stack, wd, machine, started):
     ports = {k: free_port() for k in ("nginx-static", "nginx-minimal", "nginx-gatehouse", "apache-oidc",
                                       "apache-oidc-cookie", "apache-gh", "gatehouse-tcp", "provider",
                                       "nginx-gh-sqlite", "nginx-gh-redis", "redis", "nginx-gh-real", "nginx-gh-real-dyn",
-                                      "nginx-gh-cached", "apache-minimal", "minimal-tcp", "nginx-gh-bearer")}
+                                      "nginx-gh-cached", "apache-minimal", "minimal-tcp", "nginx-gh-bearer",
+                                      "nginx-gh-nometrics")}
     gh_sock, min_sock = str(wd / "gatehouse.sock"), str(wd / "minimal.sock")
 
     gh_conf = gatehouse_config(wd, "gatehouse", f"unix:{gh_sock}", secret, rules)
@@ -632,6 +633,14 @@ def run(stack, wd, machine, started):
         real[key] = (name.replace("-", "_"), stack.start(name, [str(binary), "serve", "--config", str(c)], ready=lambda s=sock: connects(s)), sock)
     if real:
         real["nginx-gh-cached"] = real["nginx-gh-real"]
+
+    # The metrics' cost: the valid-cookie check of gh-valid (same config) by a Gatehouse started with --no-metrics.
+    nometrics = None
+    if not ONLY or "gh-valid-nometrics" in ONLY:
+        sock = str(wd / "gatehouse-nometrics.sock")
+        c = gatehouse_config(wd, "gatehouse-nometrics", f"unix:{sock}", secret, rules)
+        nometrics = (stack.start("gatehouse-nometrics", [str(BIN), "serve", "--no-metrics", "--config", str(c)],
+                                 ready=lambda: connects(sock)), sock)
 
     # The bearer row: an API client's RFC 9068 access token (the tests' rp_provider mints it, with the bench's claims),
     # checked by a Gatehouse with [gatehouse.bearer] on; against the cookie check (gh-valid: same rules) in the same run.
@@ -682,6 +691,8 @@ def run(stack, wd, machine, started):
     upstreams += [(key, up, sock) for key, (up, _, sock) in real.items()]
     if bearer:
         upstreams.append(("nginx-gh-bearer", "gatehouse_bearer", bearer[1]))
+    if nometrics:
+        upstreams.append(("nginx-gh-nometrics", "gatehouse_nometrics", nometrics[1]))
     conf, cache_dir = nginx_conf(wd, www, ports, gh_sock, min_sock, upstreams)
     stack.cleanup.append(cache_dir)
     out = sh("nginx", "-t", "-p", str(wd), "-c", str(conf))
@@ -770,7 +781,10 @@ AuthnzFcgiDefineProvider authnz gatehouse fcgi://127.0.0.1:{ports['gatehouse-tcp
          [CORS, real_cookie], 200, real["nginx-gh-cached"][1]),
     ] if real else []) + ([
         ("gh-bearer", "nginx + Gatehouse, bearer JWT access token", ports["nginx-gh-bearer"], [CORS, bearer[2]], 200, bearer[0]),
-    ] if bearer else [])
+    ] if bearer else []) + ([
+        ("gh-valid-nometrics", "nginx + Gatehouse, valid cookie, metrics off", ports["nginx-gh-nometrics"], [CORS, gh_cookie], 200,
+         nometrics[0]),
+    ] if nometrics else [])
     if ONLY:
         cfgs = [c for c in cfgs if c[0] in ONLY or c[0] in ("static", "minimal")]
     for key, label, port, headers, want, _ in cfgs:
@@ -879,6 +893,12 @@ def report(cfgs, results, mem, cpu, machine, loads, started, rss_start, rss_end,
                             f"{by[k]['x_minimal']:.2f}; per round {spread(per_round(k, 'minimal'))}"
                             + (f"; CPU {by[k]['cpu_us_per_req']:.1f} vs {by['minimal']['cpu_us_per_req']:.1f} µs/req"
                                if by[k]["cpu_us_per_req"] and by["minimal"]["cpu_us_per_req"] else "")))
+    if "gh-valid-nometrics" in by and "gh-valid" in by:
+        v, n = by["gh-valid"], by["gh-valid-nometrics"]
+        targets.append(("metrics cost the check at most 3% (valid cookie with metrics >= 0.97 x without)", v["rps"] >= 0.97 * n["rps"],
+                        f"{v['rps'] / n['rps']:.3f}; per round {spread(per_round('gh-valid', 'gh-valid-nometrics'))}"
+                        + (f"; CPU {v['cpu_us_per_req']:.1f} vs {n['cpu_us_per_req']:.1f} µs/req"
+                           if v["cpu_us_per_req"] and n["cpu_us_per_req"] else "")))
     if "gh-bearer" in by and "gh-valid" in by:
         b, v = by["gh-bearer"], by["gh-valid"]
         targets.append(("bearer JWT check >= 0.9 x the cookie check", b["rps"] >= 0.9 * v["rps"],

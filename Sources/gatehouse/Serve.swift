@@ -15,6 +15,9 @@ struct Serve: ParsableCommand {
     @Option(help: "Override [gatehouse] workers.")
     var workers: Int?
 
+    @Flag(help: "Count nothing: no Prometheus registry, and <prefix>/metrics answers 404.")
+    var noMetrics = false
+
     func validate() throws {
         if let listen, ListenAddress(parsing: listen) == nil { throw ValidationError("--listen: use unix:/path, tcp:HOST:PORT, fd:N or systemd") }
         let range = ServerConfig.workerRange
@@ -40,7 +43,7 @@ struct Serve: ParsableCommand {
             logger.critical("the state store cannot be opened: \(error.description) ([gatehouse] state; \"none\" runs without one)")
             throw ExitCode(1)
         }
-        let metrics = Wiring.Metrics()
+        let metrics = Wiring.Metrics(enabled: !noMetrics)
         let app = try Wiring.makeApp(config: config, logger: logger, store: store, metrics: metrics)
         // No check before the mirror holds the store's revocations (rule R3 of SessionProtocol.pml: a restarted
         // instance with an empty mirror would let signed-out cookies in).

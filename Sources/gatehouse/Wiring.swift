@@ -16,13 +16,15 @@ enum Wiring {
     }
 
     /// The metrics of one process: the Prometheus registry and the core's series made in it once.
+    /// `enabled: false` (`serve --no-metrics`): no registry, the core's series are no-ops and `<prefix>/metrics`
+    /// answers 404; what the metrics cost the check is measured against it (`bench/run`, `gh-valid-nometrics`).
     struct Metrics: Sendable {
-        let backend: PrometheusBackend
+        let backend: PrometheusBackend?
         let core: GatehouseMetrics
 
-        init() {
-            backend = PrometheusBackend()
-            core = GatehouseMetrics(factory: backend.factory)
+        init(enabled: Bool = true) {
+            backend = enabled ? PrometheusBackend() : nil
+            core = backend.map { GatehouseMetrics(factory: $0.factory) } ?? GatehouseMetrics()
         }
     }
 }

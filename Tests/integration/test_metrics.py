@@ -130,3 +130,24 @@ def test_apache_and_lighttpd_let_only_this_machine_scrape(gatehouse_factory, apa
     assert requests.get(lighttpd.url + "/page.html", cookies={"_gatehouse": cookie}).status_code == 200
     assert value(scrape(lighttpd.url), "gatehouse_checks_total", role="authorizer", outcome="allow") == 2
     assert from_elsewhere(lport)[0] == 403
+
+
+def test_no_metrics_counts_nothing_and_serves_no_metrics(gatehouse_factory):
+    """`serve --no-metrics` (what bench/run measures the metrics' cost against): the check works as ever, and the
+    metrics route is 404, not an empty scrape."""
+    import fcgi_client
+    from harness import CLAIMS, auth_params
+    g = gatehouse_factory(serve_args=("--no-metrics",))
+    ok = fcgi_client.request(g.address, auth_params("_gatehouse=" + g.seal(CLAIMS)))
+    assert ok.status == 200 and ok.header("X-Auth-Request-User") == "diana"
+    scrape = fcgi_client.request(g.address, auth_params(DOCUMENT_URI="/oauth2/metrics", SCRIPT_NAME="/oauth2/metrics",
+                                                        REQUEST_URI="/oauth2/metrics"))
+    assert scrape.status == 404 and b"gatehouse_checks_total" not in scrape.body
+    # The same instance without the flag serves the counts.
+    g.stop()
+    g.serve_args = ()
+    g.start()
+    scrape = fcgi_client.request(g.address, auth_params(DOCUMENT_URI="/oauth2/metrics", SCRIPT_NAME="/oauth2/metrics",
+                                                        REQUEST_URI="/oauth2/metrics"))
+    assert scrape.status == 200 and b"gatehouse_checks_total" in scrape.body
+

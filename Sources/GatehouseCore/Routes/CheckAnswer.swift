@@ -23,6 +23,11 @@ struct CheckAnswer: Sendable {
 
     /// An API call without a session (the JSON of its 401).
     static let signInFirst = GatehouseError(.unauthenticated, "Sign in first: this request carries no valid session.")
+    /// The API call's 401, the same JSON every time: made once, not encoded per check (nginx drops the body anyway;
+    /// Apache and lighttpd pass it on).
+    static let signInFirstAuthorizer = ErrorResponse.json(for: signInFirst, extraHeaders: [Response.Header("WWW-Authenticate", "Cookie realm=\"gatehouse\"")])
+    static let signInFirstResponder = ErrorResponse.json(for: signInFirst, extraHeaders: [Response.Header("WWW-Authenticate", "Cookie realm=\"gatehouse\""),
+                                                                                        DecisionCache.never])
 
     func present(_ decision: AccessDecision, _ ctx: RequestContext, now: Int64) -> Response {
         switch decision {
@@ -52,8 +57,7 @@ struct CheckAnswer: Sendable {
             }
         case .signInRequired(let returnTo):
             guard ctx.isNavigation else {
-                return ErrorResponse.json(for: Self.signInFirst, extraHeaders: [Response.Header("WWW-Authenticate", "Cookie realm=\"gatehouse\"")]
-                                          + (ctx.request.role == .responder ? [DecisionCache.never] : []))
+                return ctx.request.role == .responder ? Self.signInFirstResponder : Self.signInFirstAuthorizer
             }
             let login = routes.loginURL(returnTo: returnTo)
             switch ctx.request.role {

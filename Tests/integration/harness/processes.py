@@ -60,7 +60,7 @@ class Gatehouse:
 
     def __init__(self, workdir: Path, extra_gatehouse: str = "", auth: str = "", listen: str | None = None,
                  secret: str | None = None, env: dict | None = None, popen_kwargs: dict | None = None, start: bool = True,
-                 name: str = "gatehouse"):
+                 name: str = "gatehouse", serve_args: tuple = ()):
         """`name` keeps the config, log and socket of a second instance in the same workdir apart; every instance of a
         workdir shares its state store (`state.db`) unless `extra_gatehouse` names another."""
         self.workdir = workdir
@@ -90,6 +90,7 @@ read_timeout = "2s"
         self.log_path = workdir / f"{name}.log"
         self.env = env
         self.popen_kwargs = popen_kwargs or {}
+        self.serve_args = tuple(serve_args)  # more `gatehouse serve` options (`--no-metrics`)
         self.proc = None
         if start:
             self.start()
@@ -103,7 +104,7 @@ read_timeout = "2s"
 
     def start(self):
         self.log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen([str(binary()), "serve", "--config", str(self.config)], stdout=self.log,
+        self.proc = subprocess.Popen([str(binary()), "serve", *self.serve_args, "--config", str(self.config)], stdout=self.log,
                                      stderr=subprocess.STDOUT, env=self.env, **self.popen_kwargs)
         if self.listen.startswith(("unix:", "tcp:")):
             wait_for(lambda: self.accepts() or self.proc.poll() is not None, what="gatehouse socket")
