@@ -887,30 +887,24 @@ def report(cfgs, results, mem, cpu, machine, loads, started, rss_start, rss_end,
                         f"{c['x_minimal']:.2f}; per round {spread(per_round('gh-cached', 'minimal'))}"))
         targets.append(("decision cache >= 0.6 x nginx static", c["x_static"] >= 0.6,
                         f"{c['x_static']:.2f}; per round {spread(per_round('gh-cached', 'static'))}"))
+    def ratio_target(name, key, base, at_least, digits=2, cpu_note=""):
+        """A row against another of the same run: the ratio of medians, the per-round spread and CPU per check."""
+        if key not in by or base not in by:
+            return
+        r, b = by[key], by[base]
+        cpu = (f"; CPU {r['cpu_us_per_req']:.1f} vs {b['cpu_us_per_req']:.1f} µs/req{cpu_note}"
+               if r["cpu_us_per_req"] and b["cpu_us_per_req"] else "")
+        targets.append((name, r["rps"] >= at_least * b["rps"],
+                        f"{r['rps'] / b['rps']:.{digits}f}; per round {spread(per_round(key, base))}{cpu}"))
+
     for k in ("gh-real", "gh-real-dyn"):
         if k in by:
-            targets.append((f"{by[k]['label']} >= 0.9 x minimal C", by[k]["x_minimal"] >= 0.9,
-                            f"{by[k]['x_minimal']:.2f}; per round {spread(per_round(k, 'minimal'))}"
-                            + (f"; CPU {by[k]['cpu_us_per_req']:.1f} vs {by['minimal']['cpu_us_per_req']:.1f} µs/req"
-                               if by[k]["cpu_us_per_req"] and by["minimal"]["cpu_us_per_req"] else "")))
-    if "gh-valid-nometrics" in by and "gh-valid" in by:
-        v, n = by["gh-valid"], by["gh-valid-nometrics"]
-        targets.append(("metrics cost the check at most 3% (valid cookie with metrics >= 0.97 x without)", v["rps"] >= 0.97 * n["rps"],
-                        f"{v['rps'] / n['rps']:.3f}; per round {spread(per_round('gh-valid', 'gh-valid-nometrics'))}"
-                        + (f"; CPU {v['cpu_us_per_req']:.1f} vs {n['cpu_us_per_req']:.1f} µs/req"
-                           if v["cpu_us_per_req"] and n["cpu_us_per_req"] else "")))
-    if "gh-bearer" in by and "gh-valid" in by:
-        b, v = by["gh-bearer"], by["gh-valid"]
-        targets.append(("bearer JWT check >= 0.9 x the cookie check", b["rps"] >= 0.9 * v["rps"],
-                        f"{b['rps'] / v['rps']:.2f}; per round {spread(per_round('gh-bearer', 'gh-valid'))}"
-                        + (f"; CPU {b['cpu_us_per_req']:.1f} vs {v['cpu_us_per_req']:.1f} µs/req"
-                           if b["cpu_us_per_req"] and v["cpu_us_per_req"] else "")))
-    if "apache-gh" in by and "apache-minimal" in by:
-        a, m = by["apache-gh"], by["apache-minimal"]
-        targets.append(("Apache + Gatehouse >= 0.95 x Apache + minimal C", a["rps"] >= 0.95 * m["rps"],
-                        f"{a['rps'] / m['rps']:.2f}; per round {spread(per_round('apache-gh', 'apache-minimal'))}"
-                        + (f"; CPU {a['cpu_us_per_req']:.1f} vs {m['cpu_us_per_req']:.1f} µs/req (Gatehouse vs responder)"
-                           if a["cpu_us_per_req"] and m["cpu_us_per_req"] else "")))
+            ratio_target(f"{by[k]['label']} >= 0.9 x minimal C", k, "minimal", 0.9)
+    ratio_target("metrics cost the check at most 3% (valid cookie with metrics >= 0.97 x without)", "gh-valid",
+                 "gh-valid-nometrics", 0.97, digits=3)
+    ratio_target("bearer JWT check >= 0.9 x the cookie check", "gh-bearer", "gh-valid", 0.9)
+    ratio_target("Apache + Gatehouse >= 0.95 x Apache + minimal C", "apache-gh", "apache-minimal", 0.95,
+                 cpu_note=" (Gatehouse vs responder)")
     if "gh-valid" in by:
         v = by["gh-valid"]
         targets.append(("valid cookie >= 0.9 x minimal C throughput", v["x_minimal"] >= 0.9, f"{v['x_minimal']:.2f}"))
