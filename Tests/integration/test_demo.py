@@ -49,6 +49,9 @@ def test_demo_logs_in_and_ctrl_c_stops_everything(workdir):
         page = http.get(url).text
         assert "Bob Builder" in page and "bob@example.net" in page
         assert http.get(url + "oauth2/userinfo").json()["groups"] == ["staff"]
+        # The browser's icon request, without a session: never a login of its own (no check, no redirect).
+        icon = requests.get(url + "favicon.ico", headers={"Sec-Fetch-Mode": "no-cors"}, allow_redirects=False)
+        assert icon.status_code == 404 and "Location" not in icon.headers
         tmp = re.search(r"(/tmp/gatehouse-demo\.\w+) \(removed on exit\)", banner).group(1)
         assert os.path.isdir(tmp)
         started = group_alive(demo.pid)
